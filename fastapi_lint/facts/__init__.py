@@ -1,0 +1,349 @@
+"""What one module contains, computed once from its ``ast`` tree and asked by every rule.
+
+Rules never walk imports or re-discover routes themselves: they ask ``ModuleFacts``
+(``facts.qualified_name(call.func)``, ``facts.routes``, ``facts.is_dependency(func)``).
+Everything is computed lazily, so a run that selects few rules pays for few facts.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from functools import cached_property
+
+from fastapi_lint.facts.fastapi import (
+    AppInstance,
+    DependencyUse,
+    Route,
+    annotated_parts,
+    find_app_instances,
+    find_dependencies,
+    find_routes,
+)
+from fastapi_lint.facts.models import find_pydantic_classes
+from fastapi_lint.facts.names import NameResolver
+from fastapi_lint.facts.paths import PathParam, PathTemplate, parse_path
+from fastapi_lint.facts.scopes import FunctionInfo, ModuleWalk, walk_module
+from fastapi_lint.source import SourceText
+
+__all__ = [
+    "AppInstance",
+    "DependencyUse",
+    "FunctionInfo",
+    "ModuleFacts",
+    "PathParam",
+    "PathTemplate",
+    "Route",
+    "parse_path",
+]
+
+_OPTIONAL = {"typing.Optional"}
+_UNION = {"typing.Union"}
+
+
+class ModuleFacts:
+    def __init__(
+        self,
+        tree: ast.Module,
+        source: SourceText,
+        path: str = "<unknown>",
+        module_name: str | None = None,
+    ) -> None:
+        self.tree = tree
+        self.source = source
+        self.path = path
+        self.module_name = module_name
+
+    @classmethod
+    def from_text(cls, text: str, path: str = "<unknown>") -> ModuleFacts:
+        """Parse and wrap; raises ``SyntaxError``/``ValueError``/``RecursionError`` on bad input."""
+        return cls(ast.parse(text, filename=path), SourceText(text), path)
+
+    # --- the walk -------------------------------------------------------------------------
+
+    @cached_property
+    def _walk(self) -> ModuleWalk:
+        return walk_module(self.tree)
+
+    @cached_property
+    def _names(self) -> NameResolver:
+        return NameResolver(self.tree, self._walk, self.module_name)
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self._walk.parents.get(node)
+
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        current = self._walk.parents.get(node)
+        while current is not None:
+            yield current
+            current = self._walk.parents.get(current)
+
+    @cached_property
+    def all_nodes(self) -> list[ast.AST]:
+        return list(self._walk.scope_of)
+
+    @cached_property
+    def calls(self) -> list[ast.Call]:
+        return [n for n in self._walk.scope_of if isinstance(n, ast.Call)]
+
+    @cached_property
+    def classes(self) -> list[ast.ClassDef]:
+        return [n for n in self._walk.scope_of if isinstance(n, ast.ClassDef)]
+
+    @property
+    def module_nodes(self) -> list[ast.AST]:
+        """Nodes that run at import time, outside any function, lambda or class body."""
+        return self._walk.module_nodes
+
+    # --- names ----------------------------------------------------------------------------
+
+    def qualified_name(self, expr: ast.AST) -> str | None:
+        """``r.get`` after ``import requests as r`` → ``"requests.get"``; None when the
+        expression is not rooted in an import or a builtin (local names, attributes of calls)."""
+        return self._names.qualified_name(expr)
+
+    def is_call_to(self, node: ast.AST, *qualified: str) -> bool:
+        return isinstance(node, ast.Call) and self._names.qualified_name(node.func) in qualified
+
+    def is_local_name(self, name: str, at: ast.AST) -> bool:
+        return self._names.is_local(name, at)
+
+    def local_name_for(self, qualified: str) -> str | None:
+        """How module-level code can spell ``qualified`` with the imports it has, if at all."""
+        return self._names.local_name_for(qualified)
+
+    @property
+    def import_nodes(self) -> list[ast.Import | ast.ImportFrom]:
+        """Module-level import statements, in source order."""
+        return self._names.import_nodes
+
+    # --- functions ------------------------------------------------------------------------
+
+    @property
+    def functions(self) -> list[FunctionInfo]:
+        return self._walk.functions
+
+    def function_info(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionInfo:
+        return self._walk.function_of_node[node]
+
+    @cached_property
+    def _module_functions(self) -> dict[str, FunctionInfo]:
+        table: dict[str, FunctionInfo] = {}
+        for info in self._walk.functions:
+            if info.parent_function is None and info.class_name is None:
+                table[info.name] = info
+        return table
+
+    def module_function(self, name: str) -> FunctionInfo | None:
+        """The module-level ``def name`` (the last one, as Python binds it)."""
+        return self._module_functions.get(name)
+
+    def function_of(self, node: ast.AST) -> FunctionInfo | None:
+        """The function whose own body runs ``node``; None at module level and inside a
+        lambda or a class body (that code runs elsewhere or at definition time)."""
+        scope = self._walk.scope_of.get(node)
+        if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+            return self._walk.function_of_node[scope]
+        return None
+
+    def resolve_function(self, expr: ast.AST | None) -> FunctionInfo | None:
+        """The module function a name refers to (``get_db`` in ``Depends(get_db)``)."""
+        if isinstance(expr, ast.Name) and self._names.is_local(expr.id, expr):
+            return self.module_function(expr.id)
+        return None
+
+    def async_functions(self) -> Iterator[FunctionInfo]:
+        return (f for f in self._walk.functions if f.is_async)
+
+    def calls_in_async_bodies(self) -> Iterator[tuple[ast.Call, FunctionInfo]]:
+        """Calls that run directly on the event loop: in the own body of an ``async def``."""
+        for func in self._walk.functions:
+            if func.is_async:
+                for node in func.own_nodes:
+                    if isinstance(node, ast.Call):
+                        yield node, func
+
+    def in_main_guard(self, node: ast.AST) -> bool:
+        """True inside ``if __name__ == "__main__":``."""
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, ast.If) and _is_main_guard(ancestor.test):
+                return True
+        return False
+
+    # --- types of bindings ----------------------------------------------------------------
+
+    def binding_origin(self, name: str, at: ast.AST) -> ast.expr | None:
+        """What gives a local name its type at ``at``: its annotation, else the value it was
+        last assigned (or bound by ``with ... as name``) before ``at`` in the same function,
+        falling back to module level."""
+        func = self.function_of(at) if not isinstance(at, ast.FunctionDef | ast.AsyncFunctionDef) else None
+        scopes: list[list[ast.AST]] = []
+        if func is not None:
+            for param in func.parameters:
+                if param.arg == name and param.annotation is not None:
+                    return _strip_annotated(param.annotation, self)
+                if param.arg == name:
+                    return None
+            scopes.append(func.own_nodes)
+        scopes.append(self._walk.module_nodes)
+        line = getattr(at, "lineno", 10**9)
+        for nodes in scopes:
+            origin = _origin_in(nodes, name, line)
+            if origin is not None:
+                return _strip_annotated(origin, self)
+        return None
+
+    def type_of(self, expr: ast.AST) -> str | None:
+        """The qualified class of a value, when the module proves it:
+        - a name annotated ``T`` or assigned ``T(...)`` → ``T``;
+        - a call ``T(...)`` → ``T``; a call of a local name assigned ``F(...)`` (a factory such
+          as ``SessionLocal = sessionmaker()``) → ``"F()"``, meaning "what an F instance returns";
+        - None when unknown."""
+        if isinstance(expr, ast.Name):
+            origin = self.binding_origin(expr.id, expr)
+            if origin is None:
+                return None
+            if isinstance(origin, ast.Call):
+                return self.type_of(origin)
+            return self.qualified_name(origin)
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            qualified = self.qualified_name(func)
+            if qualified is not None:
+                return qualified
+            if isinstance(func, ast.Name):
+                origin = self.binding_origin(func.id, func)
+                if isinstance(origin, ast.Call):
+                    factory = self.qualified_name(origin.func)
+                    return f"{factory}()" if factory else None
+        if isinstance(expr, ast.Await):
+            return None
+        return None
+
+    # --- FastAPI ---------------------------------------------------------------------------
+
+    @cached_property
+    def apps(self) -> dict[str, AppInstance]:
+        """``FastAPI()``/``APIRouter()`` instances by name (assigned or annotated)."""
+        return find_app_instances(self._walk.functions, iter(self._walk.scope_of), self.qualified_name)
+
+    @cached_property
+    def routes(self) -> list[Route]:
+        """Path operations in registration order (decorators and ``add_api_route``)."""
+        if not self.apps:
+            return []
+        return find_routes(self._walk.functions, iter(self.calls), self.apps, self.module_function)
+
+    @cached_property
+    def _routes_by_handler(self) -> dict[FunctionInfo, list[Route]]:
+        table: dict[FunctionInfo, list[Route]] = {}
+        for route in self.routes:
+            table.setdefault(route.handler, []).append(route)
+        return table
+
+    def routes_of(self, func: FunctionInfo) -> list[Route]:
+        return self._routes_by_handler.get(func, [])
+
+    def is_path_operation(self, func: FunctionInfo) -> bool:
+        return func in self._routes_by_handler
+
+    @cached_property
+    def path_operations(self) -> list[FunctionInfo]:
+        return list(self._routes_by_handler)
+
+    @cached_property
+    def dependency_uses(self) -> list[DependencyUse]:
+        """Every ``Depends()``/``Security()`` of the module, in signatures and lists."""
+        return find_dependencies(self._walk.functions, self.calls, self.qualified_name)
+
+    @cached_property
+    def dependency_functions(self) -> list[FunctionInfo]:
+        """Module functions passed to ``Depends``/``Security`` anywhere in the module."""
+        found: dict[FunctionInfo, None] = {}
+        for use in self.dependency_uses:
+            func = self.resolve_function(use.callable_expr)
+            if func is not None:
+                found[func] = None
+        return list(found)
+
+    def is_dependency(self, func: FunctionInfo) -> bool:
+        return func in self.dependency_functions
+
+    def dependencies_of(self, func: FunctionInfo) -> list[DependencyUse]:
+        """The ``Depends()`` declared in a function's signature."""
+        return [use for use in self.dependency_uses if use.owner is func]
+
+    def annotated_parts(self, annotation: ast.expr | None) -> tuple[ast.expr, list[ast.expr]] | None:
+        """``Annotated[T, x, y]`` → ``(T, [x, y])``, else None."""
+        return annotated_parts(annotation, self.qualified_name)
+
+    # --- Pydantic ---------------------------------------------------------------------------
+
+    @cached_property
+    def pydantic_classes(self) -> dict[str, tuple[ast.ClassDef, str]]:
+        """Class name → (node, ``"model"``/``"settings"``) for Pydantic classes of the module."""
+        return find_pydantic_classes(self.classes, self.qualified_name)
+
+    def is_pydantic_class(self, expr: ast.AST) -> bool:
+        if isinstance(expr, ast.Name) and expr.id in self.pydantic_classes:
+            return self._names.is_local(expr.id, expr)
+        return self.qualified_name(expr) in ("pydantic.BaseModel", "pydantic_settings.BaseSettings")
+
+    def is_settings_class(self, expr: ast.AST) -> bool:
+        if isinstance(expr, ast.Name) and expr.id in self.pydantic_classes:
+            return self.pydantic_classes[expr.id][1] == "settings"
+        return False
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _origin_in(nodes: list[ast.AST], name: str, line: int) -> ast.expr | None:
+    best: ast.expr | None = None
+    best_line = -1
+    annotation: ast.expr | None = None
+    for node in nodes:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if node.target.id == name:
+                annotation = node.annotation
+        elif isinstance(node, ast.Assign):
+            if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                if best_line < node.lineno <= line or best is None:
+                    best, best_line = node.value, node.lineno
+        elif isinstance(node, ast.withitem):
+            var = node.optional_vars
+            if isinstance(var, ast.Name) and var.id == name:
+                if best_line < var.lineno <= line or best is None:
+                    best, best_line = node.context_expr, var.lineno
+    return annotation if annotation is not None else best
+
+
+def _strip_annotated(annotation: ast.expr, facts: ModuleFacts) -> ast.expr:
+    """``Annotated[T, ...]`` → ``T``; ``Optional[T]``, ``T | None`` → ``T``."""
+    parts = facts.annotated_parts(annotation)
+    if parts is not None:
+        annotation = parts[0]
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [annotation.left, annotation.right]
+        real = [s for s in sides if not (isinstance(s, ast.Constant) and s.value is None)]
+        if len(real) == 1:
+            return real[0]
+    if isinstance(annotation, ast.Subscript):
+        qualified = facts.qualified_name(annotation.value)
+        if qualified in _OPTIONAL:
+            return annotation.slice
+        if qualified in _UNION and isinstance(annotation.slice, ast.Tuple):
+            real = [
+                e for e in annotation.slice.elts if not (isinstance(e, ast.Constant) and e.value is None)
+            ]
+            if len(real) == 1:
+                return real[0]
+    return annotation

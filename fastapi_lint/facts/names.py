@@ -1,0 +1,216 @@
+"""Imports, aliases and local bindings: what a name in the module refers to."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi_lint.facts.scopes import ModuleWalk, ScopeNode
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+# Modules whose public names are re-exported under a shorter, canonical path.
+CANONICAL_MODULES = {
+    "fastapi.param_functions": "fastapi",
+    "fastapi.params": "fastapi",
+    "fastapi.applications": "fastapi",
+    "fastapi.routing": "fastapi",
+    "starlette.applications": "starlette",
+    "typing_extensions": "typing",
+    "sqlalchemy.orm.session": "sqlalchemy.orm",
+    "sqlalchemy.ext.asyncio.session": "sqlalchemy.ext.asyncio",
+    "sqlalchemy.ext.asyncio.engine": "sqlalchemy.ext.asyncio",
+    "pydantic.main": "pydantic",
+    "pydantic.functional_validators": "pydantic",
+    "pydantic.class_validators": "pydantic",
+    "pydantic.v1": "pydantic.v1",
+}
+
+# Only these names are canonicalised, so that `fastapi.params.Depends` (the class) and
+# `fastapi.Depends` (the function) compare equal while unrelated names keep their path.
+_CANONICAL_NAMES = {
+    "fastapi": {
+        "Depends", "Security", "Query", "Path", "Header", "Cookie", "Body", "Form", "File",
+        "FastAPI", "APIRouter",
+    },
+    "starlette": {"Starlette"},
+    "typing": {"Annotated", "Optional", "Union", "Any"},
+    "sqlalchemy.orm": {"Session", "sessionmaker"},
+    "sqlalchemy.ext.asyncio": {
+        "AsyncSession", "async_sessionmaker", "create_async_engine", "AsyncEngine",
+    },
+    "pydantic": {"BaseModel", "validator", "root_validator", "field_validator", "model_validator"},
+}  # fmt: skip
+
+
+def canonical(qualified: str) -> str:
+    module, _, name = qualified.rpartition(".")
+    target = CANONICAL_MODULES.get(module)
+    if target and name in _CANONICAL_NAMES.get(target, ()):
+        return f"{target}.{name}"
+    return qualified
+
+
+@dataclass(frozen=True)
+class ImportBinding:
+    local: str  # the name bound in the scope
+    qualified: str  # what it refers to
+    node: ast.Import | ast.ImportFrom
+
+
+class NameResolver:
+    """Resolves names to fully qualified names through imports, respecting local shadowing."""
+
+    def __init__(self, tree: ast.Module, walk: ModuleWalk, module_name: str | None) -> None:
+        self._tree = tree
+        self._walk = walk
+        self._module_name = module_name
+        self._imports: dict[ScopeNode, dict[str, ImportBinding]] = {}
+        self._local_bindings: dict[ScopeNode, set[str]] = {}
+        self.import_nodes: list[ast.Import | ast.ImportFrom] = []
+        self._last_local_line: dict[tuple[int, str], int] = {}
+        self._collect()
+
+    def _collect(self) -> None:
+        for node, scope in self._walk.scope_of.items():
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                if scope is self._tree:
+                    self.import_nodes.append(node)
+                table = self._imports.setdefault(scope, {})
+                for binding in self._bindings_of(node):
+                    table[binding.local] = binding
+            else:
+                owner = self._parameter_owner(node) if isinstance(node, ast.arg) else scope
+                for name in _bound_names(node):
+                    self._local_bindings.setdefault(owner, set()).add(name)
+
+    def _parameter_owner(self, node: ast.arg) -> ScopeNode:
+        arguments = self._walk.parents.get(node)
+        owner = self._walk.parents.get(arguments) if arguments is not None else None
+        if isinstance(owner, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return owner
+        return self._walk.scope_of.get(node, self._tree)
+
+    def _bindings_of(self, node: ast.Import | ast.ImportFrom) -> Iterator[ImportBinding]:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    yield ImportBinding(alias.asname, alias.name, node)
+                else:
+                    top = alias.name.split(".")[0]
+                    yield ImportBinding(top, top, node)
+            return
+        module = self._absolute_module(node)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            local = alias.asname or alias.name
+            yield ImportBinding(local, canonical(f"{module}.{alias.name}"), node)
+
+    def _absolute_module(self, node: ast.ImportFrom) -> str:
+        module = node.module or ""
+        if not node.level:
+            return module
+        if self._module_name:
+            package = self._module_name.split(".")
+            base = package[: len(package) - node.level]
+            return ".".join([*base, module] if module else base)
+        return "." * node.level + module
+
+    def scope_chain(self, node: ast.AST) -> Iterator[ScopeNode]:
+        """Scopes enclosing ``node`` from innermost to the module (class bodies are skipped
+        for nested functions, as Python does)."""
+        scope = self._walk.scope_of.get(node, self._tree)
+        first = True
+        while True:
+            if first or not isinstance(scope, ast.ClassDef):
+                yield scope
+            first = False
+            if scope is self._tree:
+                return
+            scope = self._walk.scope_of.get(scope, self._tree)
+
+    def resolve_name(self, name: str, at: ast.AST) -> str | None:
+        """The qualified name ``name`` refers to at ``at``, or None for a local/unknown name."""
+        for scope in self.scope_chain(at):
+            binding = self._imports.get(scope, {}).get(name)
+            locally_bound = name in self._local_bindings.get(scope, ())
+            if binding is not None and not locally_bound:
+                return binding.qualified
+            if locally_bound:
+                # A module-level def/assignment after the import shadows it and vice versa;
+                # position decides.
+                if binding is not None and self._import_wins(binding, name, scope):
+                    return binding.qualified
+                return None
+        if name in BUILTIN_NAMES:
+            return f"builtins.{name}"
+        return None
+
+    def _import_wins(self, binding: ImportBinding, name: str, scope: ScopeNode) -> bool:
+        """When a scope both imports and assigns a name, the later statement is the binding in
+        force for most of the module."""
+        key = (id(scope), name)
+        if key not in self._last_local_line:
+            last = 0
+            for node, node_scope in self._walk.scope_of.items():
+                if node_scope is scope and name in _bound_names(node):
+                    last = max(last, getattr(node, "lineno", 0))
+            self._last_local_line[key] = last
+        return binding.node.lineno > self._last_local_line[key]
+
+    def qualified_name(self, expr: ast.AST) -> str | None:
+        """``requests.get`` → ``"requests.get"`` whatever the import spelling; None when the
+        expression is not a dotted name rooted in an import or a builtin."""
+        parts: list[str] = []
+        node = expr
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        root = self.resolve_name(node.id, expr)
+        if root is None:
+            return None
+        if parts:
+            return canonical(".".join([root, *reversed(parts)]))
+        return root
+
+    def is_local(self, name: str, at: ast.AST) -> bool:
+        """True when ``name`` is bound by a def/assignment/parameter (not an import) at ``at``."""
+        for scope in self.scope_chain(at):
+            if name in self._local_bindings.get(scope, ()):
+                return True
+            if name in self._imports.get(scope, {}):
+                return False
+        return False
+
+    def local_name_for(self, qualified: str) -> str | None:
+        """A module-level name through which ``qualified`` is reachable, for fixes that need
+        to spell it: ``asyncio.sleep`` → ``"asyncio.sleep"`` after ``import asyncio``, or
+        ``"sleep"`` after ``from asyncio import sleep``."""
+        table = self._imports.get(self._tree, {})
+        for local, binding in table.items():
+            if self.is_local(local, self._tree):
+                continue
+            if binding.qualified == qualified:
+                return local
+            if qualified.startswith(binding.qualified + "."):
+                return local + qualified[len(binding.qualified) :]
+        return None
+
+
+def _bound_names(node: ast.AST) -> Iterator[str]:
+    """Names a statement or expression binds in its scope (imports excluded)."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        yield node.name
+    elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+        yield node.id
+    elif isinstance(node, ast.arg):
+        yield node.arg
+    elif isinstance(node, ast.ExceptHandler) and node.name:
+        yield node.name
+    elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+        yield node.name

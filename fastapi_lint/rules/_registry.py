@@ -1,0 +1,134 @@
+"""The rule API: a rule declares itself with ``@rule(...)`` and yields ``Diagnostic``s."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.facts import ModuleFacts
+
+CODE_PATTERN = re.compile(r"^FAS\d{3}$")
+
+
+@dataclass(frozen=True)
+class RuleOption:
+    """A setting of one rule, spelled ``<rule-name>.<name>`` in configuration."""
+
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def type(self) -> type:
+        return type(self.default)
+
+
+class Options(Mapping[str, Any]):
+    """A rule's option values: defaults overridden by configuration."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+CheckFunction = Callable[[ModuleFacts, Options], Iterator[Diagnostic]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    default: bool  # on without configuration; False = opt-in
+    fix: str  # "safe", "unsafe", "action", "none" (the best applicability the rule offers)
+    summary: str  # the catalog's one-line description
+    check: CheckFunction
+    doc: str  # Markdown: What it does / Why is this bad? / Example / Use instead / Fix safety
+    severity: Severity = Severity.WARNING
+    options: tuple[RuleOption, ...] = field(default=())
+    module: str = ""
+    options_table: str = ""  # the configuration table of its options; the rule name if empty
+
+    @property
+    def options_key(self) -> str:
+        return self.options_table or self.name
+
+    def default_options(self) -> Options:
+        return Options({opt.name: opt.default for opt in self.options})
+
+    @property
+    def family(self) -> str:
+        return self.code[:4] + "xx"
+
+
+_RULES: dict[str, Rule] = {}
+
+FIX_KINDS = ("safe", "unsafe", "action", "none")
+
+
+def rule(
+    *,
+    code: str,
+    name: str,
+    default: bool,
+    fix: str = "none",
+    severity: Severity = Severity.WARNING,
+    options: tuple[RuleOption, ...] = (),
+    options_table: str = "",
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check function as a rule. Its module docstring is the rule's documentation;
+    its first line is ``CODE name`` and the "What it does" section gives the summary."""
+    if not CODE_PATTERN.match(code):
+        raise ValueError(f"invalid rule code {code!r}")
+    if fix not in FIX_KINDS:
+        raise ValueError(f"invalid fix kind {fix!r} for {code}")
+
+    def register(check: CheckFunction) -> CheckFunction:
+        module = inspect.getmodule(check)
+        doc = inspect.cleandoc(module.__doc__ or "") if module else ""
+        if code in _RULES and _RULES[code].check is not check:
+            raise ValueError(f"rule code {code} registered twice")
+        _RULES[code] = Rule(
+            code=code,
+            name=name,
+            default=default,
+            fix=fix,
+            summary=_summary(doc),
+            check=check,
+            doc=_body(doc),
+            severity=severity,
+            options=options,
+            module=module.__name__ if module else "",
+            options_table=options_table,
+        )
+        return check
+
+    return register
+
+
+def _summary(doc: str) -> str:
+    match = re.search(r"## What it does\s*\n(.+?)(?:\n\s*\n|\n##|$)", doc, re.S)
+    return " ".join(match.group(1).split()) if match else ""
+
+
+def _body(doc: str) -> str:
+    """The docstring without its ``CODE name`` title line."""
+    lines = doc.splitlines()
+    if lines and CODE_PATTERN.match(lines[0].split(" ")[0]):
+        lines = lines[1:]
+    return "\n".join(lines).strip()
+
+
+def registered_rules() -> dict[str, Rule]:
+    return _RULES
