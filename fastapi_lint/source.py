@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+import io
+import re
+import tokenize
+from dataclasses import dataclass
 from functools import cached_property
 
 from fastapi_lint.diagnostics import Position
 
 
-def decode_source(data: bytes) -> str:
-    """Decode a Python file as the interpreter would (PEP 263 cookie, BOM), never raising."""
-    import io
-    import tokenize
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
+
+@dataclass(frozen=True)
+class DecodedSource:
+    text: str
+    encoding: str
+    exact: bool  # False when undecodable bytes were escaped: never write such a file back
+
+
+def decode_source(data: bytes) -> DecodedSource:
+    """Decode a Python file as the interpreter would (PEP 263 cookie, BOM), never raising."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except (SyntaxError, LookupError):
         encoding = "utf-8"
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
+        if encoding == "utf-8-sig":
+            encoding = "utf-8-sig"
+        return DecodedSource(text, encoding, True)
     except (UnicodeDecodeError, LookupError):
-        return data.decode("utf-8", errors="surrogateescape")
+        return DecodedSource(data.decode("utf-8", errors="surrogateescape"), "utf-8", False)
 
 
 class SourceText:
@@ -30,8 +44,10 @@ class SourceText:
 
     @cached_property
     def lines(self) -> list[str]:
-        """Lines with their terminators; ``lines[0]`` is line 1."""
-        return self.text.splitlines(keepends=True) or [""]
+        """Lines with their terminators; ``lines[0]`` is line 1. Only ``\\n``, ``\\r\\n`` and
+        ``\\r`` end a line, as for Python's tokenizer (``str.splitlines`` also splits on form
+        feeds and other characters, which would shift every line number after them)."""
+        return _LINE.findall(self.text) or [""]
 
     @cached_property
     def line_starts(self) -> list[int]:

@@ -1,0 +1,3 @@
+from fastapi_lint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,295 @@
+"""``fastapi-lint``: check FastAPI code from the command line.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error (or only
+files that could not be parsed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from fastapi_lint import __version__
+from fastapi_lint.config import (
+    ConfigError,
+    Settings,
+    find_config_file,
+    load_settings,
+    parse_option_assignment,
+)
+from fastapi_lint.docs import FIX_LABEL, rule_page
+from fastapi_lint.engine import applicable
+from fastapi_lint.files import discover_files
+from fastapi_lint.output import (
+    FORMATS,
+    write_github,
+    write_json,
+    write_sarif,
+    write_statistics,
+    write_text,
+)
+from fastapi_lint.rules import all_rules, get_rule, rule_by_name
+from fastapi_lint.runner import FileReport, FixMode, check_files
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="fastapi-lint",
+        description="Reviews FastAPI code the way a senior FastAPI engineer does.",
+        epilog="Run `fastapi-lint <command> --help` for a command's options. "
+        "Configuration: [tool.fastapi-lint] in pyproject.toml.",
+    )
+    parser.add_argument("--version", action="version", version=f"fastapi-lint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
+
+    check = commands.add_parser(
+        "check",
+        help="check files and directories (default: the current directory)",
+        description="Check Python files for FastAPI review findings. Exit codes: 0 clean, "
+        "1 findings, 2 error.",
+    )
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or directories")
+    check.add_argument(
+        "--output-format",
+        choices=FORMATS,
+        default="text",
+        help="text: `path:line:col: CODE message` (default); json; sarif; github (annotations)",
+    )
+    check.add_argument("--select", type=_codes, metavar="CODES", help="only these codes or prefixes (comma-separated); replaces the configured selection")
+    check.add_argument("--extend-select", type=_codes, default=[], metavar="CODES", help="enable these codes or prefixes in addition")
+    check.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="disable these codes or prefixes")
+    check.add_argument("--exclude", type=_codes, default=None, metavar="GLOBS", help="replace the excluded globs")
+    check.add_argument("--extend-exclude", type=_codes, default=[], metavar="GLOBS", help="exclude these globs in addition")
+    check.add_argument("--option", action="append", default=[], metavar="RULE.OPTION=VALUE", help="set a rule option, e.g. fat-route.max-statements=20")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix or --diff)")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a diff instead of writing them (exit 1 when there are any)")
+    check.add_argument("--show-fixes", action="store_true", help="show the fix of each finding, and what --fix changed")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--config", type=Path, metavar="PYPROJECT", help="use this pyproject.toml instead of the nearest one")
+    check.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    check.add_argument("--no-respect-gitignore", action="store_true", help="check files that .gitignore excludes")
+    check.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="worker processes (default: one per CPU)")
+    check.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+
+    rules = commands.add_parser("rules", help="list every rule", description="List the rule catalog.")
+    rules.add_argument("--output-format", choices=("text", "json"), default="text")
+
+    rule = commands.add_parser("rule", help="show a rule's documentation", description="Print the documentation of a rule.")
+    rule.add_argument("code", metavar="CODE", help="a rule code (FAS101) or name (blocking-call-in-async)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except UsageError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args, sys.stdout)
+        if args.command == "rule":
+            return _rule(args.code, sys.stdout)
+    except (ConfigError, UsageError) as error:
+        print(f"fastapi-lint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    parser.print_help()
+    return EXIT_CLEAN
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    if args.isolated:
+        settings = load_settings(None)
+    elif args.config is not None:
+        if not args.config.is_file():
+            raise ConfigError(f"--config: no such file: {args.config}")
+        settings = load_settings(args.config)
+    else:
+        start = Path.cwd()
+        config = find_config_file(start)
+        if config is None and args.paths:
+            config = find_config_file(args.paths[0])
+        settings = load_settings(config)
+    options: dict[str, dict[str, object]] = {}
+    for assignment in args.option:
+        rule_name, option, value = parse_option_assignment(assignment)
+        options.setdefault(rule_name, {})[option] = value
+    settings = settings.with_overrides(
+        select=args.select,
+        ignore=args.ignore,
+        extend_select=args.extend_select,
+        exclude=args.exclude,
+        extend_exclude=args.extend_exclude,
+        rule_options=options,
+    )
+    if args.no_respect_gitignore:
+        from dataclasses import replace
+
+        settings = replace(settings, respect_gitignore=False)
+    return settings
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    paths: list[Path] = args.paths or [Path(".")]
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+    files = list(discover_files(paths, settings))
+    mode = None
+    if args.fix or args.diff:
+        mode = FixMode(write=args.fix and not args.diff, diff=args.diff, unsafe=args.unsafe_fixes)
+    reports = list(check_files(files, settings, mode, args.jobs))
+    return _report(args, reports, sys.stdout, sys.stderr)
+
+
+def _report(args: argparse.Namespace, reports: list[FileReport], out: TextIO, err: TextIO) -> int:
+    problems = 0
+    for report in reports:
+        if report.io_error:
+            err.write(f"{report.path}: cannot read: {report.io_error}\n")
+            problems += 1
+        if report.parse_error:
+            err.write(f"{report.path}: cannot parse: {report.parse_error}\n")
+            problems += 1
+        for failure in report.failures:
+            err.write(f"{report.path}: internal error in {failure.code}: {failure.error}\n")
+            problems += 1
+    if args.diff:
+        for report in reports:
+            if report.diff:
+                out.write(report.diff)
+    elif args.statistics:
+        write_statistics(out, reports, args.output_format)
+    elif args.output_format == "json":
+        write_json(out, reports)
+    elif args.output_format == "sarif":
+        write_sarif(out, reports)
+    elif args.output_format == "github":
+        write_github(out, reports)
+    else:
+        write_text(out, reports, args.show_fixes)
+    findings = sum(len(r.diagnostics) for r in reports)
+    fixed: Counter[str] = Counter()
+    for report in reports:
+        fixed.update(report.fixed)
+    if not args.quiet:
+        _summary(args, reports, findings, fixed, err)
+    internal = any(r.failures or r.io_error for r in reports)
+    if internal:
+        return EXIT_ERROR
+    if args.diff:
+        would_fix = any(r.diff for r in reports)
+        return EXIT_FINDINGS if would_fix and not args.exit_zero else EXIT_CLEAN
+    if findings:
+        return EXIT_CLEAN if args.exit_zero else EXIT_FINDINGS
+    if problems:
+        return EXIT_ERROR
+    return EXIT_CLEAN
+
+
+def _summary(
+    args: argparse.Namespace,
+    reports: list[FileReport],
+    findings: int,
+    fixed: Counter[str],
+    err: TextIO,
+) -> None:
+    if args.diff:
+        count = sum(fixed.values())
+        files = sum(1 for r in reports if r.diff)
+        if count:
+            err.write(f"Would fix {_plural(count, 'finding')} in {_plural(files, 'file')}.\n")
+        else:
+            err.write("No fixes available.\n")
+        return
+    if args.fix and fixed:
+        err.write(f"Fixed {_plural(sum(fixed.values()), 'finding')}")
+        err.write(f" ({', '.join(f'{n} × {c}' for c, n in sorted(fixed.items()))}).\n" if args.show_fixes else ".\n")
+    if not findings:
+        err.write(f"All checks passed! ({_plural(len(reports), 'file')} checked)\n")
+        return
+    diagnostics = [d for r in reports for d in r.diagnostics]
+    safe = sum(1 for d in diagnostics if applicable(d.fix, unsafe=False))
+    unsafe = sum(1 for d in diagnostics if applicable(d.fix, unsafe=True)) - safe
+    line = f"Found {_plural(findings, 'finding')} in {_plural(len(reports), 'file')} checked."
+    hints = []
+    if safe:
+        hints.append(f"{safe} fixable with --fix")
+    if unsafe:
+        hints.append(f"{unsafe} more with --fix --unsafe-fixes")
+    if hints:
+        line += f" [*] {'; '.join(hints)}."
+    err.write(line + "\n")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _rules(args: argparse.Namespace, out: TextIO) -> int:
+    rules = all_rules()
+    if args.output_format == "json":
+        items = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "default": r.default,
+                "fix": r.fix,
+                "summary": r.summary,
+                "options": {f"{r.options_key}.{o.name}": o.default for o in r.options},
+            }
+            for r in rules
+        ]
+        json.dump(items, out, indent=2)
+        out.write("\n")
+        return EXIT_CLEAN
+    width = max(len(r.name) for r in rules)
+    out.write(f"{'CODE':<7} {'NAME':<{width}}  {'DEFAULT':<7}  {'FIX':<6}  SUMMARY\n")
+    for r in rules:
+        default = "on" if r.default else "opt"
+        out.write(f"{r.code:<7} {r.name:<{width}}  {default:<7}  {FIX_LABEL[r.fix]:<6}  {r.summary}\n")
+    return EXIT_CLEAN
+
+
+def _rule(code: str, out: TextIO) -> int:
+    rule = get_rule(code) or rule_by_name(code)
+    if rule is None:
+        raise UsageError(f"unknown rule `{code}` (see `fastapi-lint rules`)")
+    out.write(rule_page(rule))
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

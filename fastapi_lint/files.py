@@ -1,0 +1,131 @@
+"""Finding the Python files to check: `exclude` globs and `.gitignore` files respected."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pathspec
+
+from fastapi_lint.config import Settings
+
+
+def relative_to_root(path: Path, root: Path) -> str:
+    try:
+        return (path if path.is_absolute() else path.resolve()).relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def display_path(path: Path) -> str:
+    """The path as the user should read it: relative to the working directory when below it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def discover_files(paths: Sequence[Path], settings: Settings) -> Iterator[Path]:
+    """Python files under ``paths``. Files named explicitly are always checked; files found
+    by walking directories skip excluded and git-ignored paths."""
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_file():
+            resolved = path.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                yield path
+        elif path.is_dir():
+            for found in _walk(path, settings):
+                resolved = found.resolve()
+                if resolved not in seen:
+                    seen.add(resolved)
+                    yield found
+
+
+def _walk(top: Path, settings: Settings) -> Iterator[Path]:
+    top = top.resolve()
+    ignores = _ancestor_gitignores(top, settings) if settings.respect_gitignore else []
+    yield from _walk_dir(top, settings, ignores)
+
+
+def _walk_dir(
+    directory: Path, settings: Settings, ignores: list[tuple[Path, pathspec.PathSpec]]
+) -> Iterator[Path]:
+    if settings.respect_gitignore:
+        spec = _read_gitignore(directory)
+        if spec is not None:
+            ignores = [*ignores, (directory, spec)]
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = entry.is_file()
+        except OSError:
+            continue
+        if not (is_dir or (is_file and entry.name.endswith(".py"))):
+            continue
+        if settings.is_excluded(relative_to_root(path, settings.root)):
+            continue
+        if _git_ignored(path, is_dir, ignores):
+            continue
+        if is_dir:
+            yield from _walk_dir(path, settings, ignores)
+        else:
+            yield path
+
+
+def _read_gitignore(directory: Path) -> pathspec.PathSpec | None:
+    gitignore = directory / ".gitignore"
+    try:
+        lines = gitignore.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _ancestor_gitignores(top: Path, settings: Settings) -> list[tuple[Path, pathspec.PathSpec]]:
+    """``.gitignore`` files above the walked directory, up to the repository or project root."""
+    found: list[tuple[Path, pathspec.PathSpec]] = []
+    root = settings.root.resolve()
+    for directory in top.parents:
+        spec = _read_gitignore(directory)
+        if spec is not None:
+            found.append((directory, spec))
+        if directory == root or (directory / ".git").exists():
+            break
+    return list(reversed(found))
+
+
+def _git_ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.PathSpec]]) -> bool:
+    for base, spec in ignores:
+        try:
+            relative = path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        if spec.match_file(relative + ("/" if is_dir else "")):
+            return True
+    return False
+
+
+def module_name_for(path: Path) -> str | None:
+    """``pkg/sub/mod.py`` → ``"pkg.sub.mod"`` following ``__init__.py`` files upwards, so that
+    relative imports resolve; None for a file outside any package."""
+    path = path.resolve()
+    parts = [path.stem] if path.stem != "__init__" else []
+    directory = path.parent
+    while (directory / "__init__.py").is_file():
+        parts.insert(0, directory.name)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    if not parts:
+        return None
+    if path.stem == "__init__":
+        return ".".join(parts) + ".__init__"
+    return ".".join(parts)

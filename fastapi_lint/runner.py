@@ -1,0 +1,112 @@
+"""Checking (and fixing) many files, in parallel worker processes."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
+
+from fastapi_lint.config import Settings
+from fastapi_lint.diagnostics import Diagnostic
+from fastapi_lint.engine import ParseError, RuleFailure, check_text, fix_text
+from fastapi_lint.files import display_path, module_name_for, relative_to_root
+from fastapi_lint.source import SourceText, decode_source
+
+PARALLEL_THRESHOLD = 24  # below this, starting processes costs more than it saves
+CHUNK_SIZE = 8
+
+
+@dataclass(frozen=True)
+class FixMode:
+    write: bool  # --fix
+    diff: bool  # --diff
+    unsafe: bool  # --unsafe-fixes
+
+
+@dataclass
+class FileReport:
+    path: str  # as displayed
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    source: SourceText | None = None
+    parse_error: str | None = None
+    io_error: str | None = None
+    failures: list[RuleFailure] = field(default_factory=list)
+    fixed: Counter[str] = field(default_factory=Counter)
+    diff: str = ""
+
+
+def check_file(path: Path, settings: Settings, mode: FixMode | None) -> FileReport:
+    shown = display_path(path)
+    report = FileReport(shown)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        report.io_error = error.strerror or str(error)
+        return report
+    decoded = decode_source(data)
+    rules = settings.rules_for_path(relative_to_root(path, settings.root))
+    module_name = module_name_for(path)
+    try:
+        if mode is None:
+            result = check_text(decoded.text, shown, rules, settings, module_name=module_name)
+            report.diagnostics = result.diagnostics
+            report.failures = result.failures
+            report.source = SourceText(decoded.text)
+            return report
+        fixed = fix_text(
+            decoded.text, shown, rules, settings, unsafe=mode.unsafe, module_name=module_name
+        )
+    except ParseError as error:
+        report.parse_error = str(error)
+        return report
+    report.diagnostics = fixed.remaining.diagnostics
+    report.failures = fixed.remaining.failures
+    report.source = SourceText(fixed.text)
+    if fixed.text != decoded.text:
+        report.fixed = fixed.fixed
+        if mode.diff:
+            report.diff = _unified_diff(decoded.text, fixed.text, shown)
+        if mode.write and decoded.exact:
+            path.write_bytes(fixed.text.encode(decoded.encoding))
+    return report
+
+
+def _unified_diff(before: str, after: str, path: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        )
+    )
+
+
+def _check_chunk(args: tuple[list[str], Settings, FixMode | None]) -> list[FileReport]:
+    paths, settings, mode = args
+    return [check_file(Path(p), settings, mode) for p in paths]
+
+
+def check_files(
+    paths: Sequence[Path], settings: Settings, mode: FixMode | None, jobs: int | None = None
+) -> Iterator[FileReport]:
+    """Reports in the order of ``paths``."""
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or len(paths) < PARALLEL_THRESHOLD:
+        for path in paths:
+            yield check_file(path, settings, mode)
+        return
+    chunks = [
+        ([str(p) for p in paths[i : i + CHUNK_SIZE]], settings, mode)
+        for i in range(0, len(paths), CHUNK_SIZE)
+    ]
+    # fork reuses the already imported rules; spawn-only platforms pay the import per worker
+    method = "fork" if "fork" in get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+        for reports in pool.map(_check_chunk, chunks):
+            yield from reports
