@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--config", type=Path, metavar="PYPROJECT", help="use this pyproject.toml instead of the nearest one")
     check.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    check.add_argument("--force-exclude", action="store_true", help="apply exclusions to files named on the command line too (for pre-commit)")
     check.add_argument("--no-respect-gitignore", action="store_true", help="check files that .gitignore excludes")
     check.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="worker processes (default: one per CPU)")
     check.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
@@ -166,7 +167,7 @@ def _check(args: argparse.Namespace) -> int:
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or directory")
-    files = list(discover_files(paths, settings))
+    files = list(discover_files(paths, settings, force_exclude=args.force_exclude))
     mode = None
     if args.fix or args.diff:
         mode = FixMode(write=args.fix and not args.diff, diff=args.diff, unsafe=args.unsafe_fixes)
@@ -200,6 +201,7 @@ def _report(args: argparse.Namespace, reports: list[FileReport], out: TextIO, er
         write_github(out, reports)
     else:
         write_text(out, reports, args.show_fixes)
+    out.flush()
     findings = sum(len(r.diagnostics) for r in reports)
     fixed: Counter[str] = Counter()
     for report in reports:

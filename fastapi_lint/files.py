@@ -26,13 +26,17 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def discover_files(paths: Sequence[Path], settings: Settings) -> Iterator[Path]:
-    """Python files under ``paths``. Files named explicitly are always checked; files found
-    by walking directories skip excluded and git-ignored paths."""
+def discover_files(
+    paths: Sequence[Path], settings: Settings, *, force_exclude: bool = False
+) -> Iterator[Path]:
+    """Python files under ``paths``. Files named explicitly are checked unless
+    ``force_exclude``; files found by walking directories skip excluded and git-ignored paths."""
     seen: set[Path] = set()
     for path in paths:
         if path.is_file():
             resolved = path.resolve()
+            if force_exclude and settings.is_excluded(relative_to_root(resolved, settings.root)):
+                continue
             if resolved not in seen:
                 seen.add(resolved)
                 yield path
