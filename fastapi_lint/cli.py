@@ -77,30 +77,97 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="text: `path:line:col: CODE message` (default); json; sarif; github (annotations)",
     )
-    check.add_argument("--select", type=_codes, metavar="CODES", help="only these codes or prefixes (comma-separated); replaces the configured selection")
-    check.add_argument("--extend-select", type=_codes, default=[], metavar="CODES", help="enable these codes or prefixes in addition")
-    check.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="disable these codes or prefixes")
-    check.add_argument("--exclude", type=_codes, default=None, metavar="GLOBS", help="replace the excluded globs")
-    check.add_argument("--extend-exclude", type=_codes, default=[], metavar="GLOBS", help="exclude these globs in addition")
-    check.add_argument("--option", action="append", default=[], metavar="RULE.OPTION=VALUE", help="set a rule option, e.g. fat-route.max-statements=20")
+    check.add_argument(
+        "--select",
+        type=_codes,
+        metavar="CODES",
+        help="only these codes or prefixes (comma-separated); replaces the configured selection",
+    )
+    check.add_argument(
+        "--extend-select",
+        type=_codes,
+        default=[],
+        metavar="CODES",
+        help="enable these codes or prefixes in addition",
+    )
+    check.add_argument(
+        "--ignore", type=_codes, default=[], metavar="CODES", help="disable these codes or prefixes"
+    )
+    check.add_argument(
+        "--exclude", type=_codes, default=None, metavar="GLOBS", help="replace the excluded globs"
+    )
+    check.add_argument(
+        "--extend-exclude",
+        type=_codes,
+        default=[],
+        metavar="GLOBS",
+        help="exclude these globs in addition",
+    )
+    check.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="RULE.OPTION=VALUE",
+        help="set a rule option, e.g. fat-route.max-statements=20",
+    )
     check.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
-    check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix or --diff)")
-    check.add_argument("--diff", action="store_true", help="print the fixes as a diff instead of writing them (exit 1 when there are any)")
-    check.add_argument("--show-fixes", action="store_true", help="show the fix of each finding, and what --fix changed")
-    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    check.add_argument("--config", type=Path, metavar="PYPROJECT", help="use this pyproject.toml instead of the nearest one")
+    check.add_argument(
+        "--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix or --diff)"
+    )
+    check.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes as a diff instead of writing them (exit 1 when there are any)",
+    )
+    check.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="show the fix of each finding, and what --fix changed",
+    )
+    check.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings per rule instead of the findings",
+    )
+    check.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when there are findings"
+    )
+    check.add_argument(
+        "--config",
+        type=Path,
+        metavar="PYPROJECT",
+        help="use this pyproject.toml instead of the nearest one",
+    )
     check.add_argument("--isolated", action="store_true", help="ignore every configuration file")
-    check.add_argument("--force-exclude", action="store_true", help="apply exclusions to files named on the command line too (for pre-commit)")
-    check.add_argument("--no-respect-gitignore", action="store_true", help="check files that .gitignore excludes")
-    check.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="worker processes (default: one per CPU)")
+    check.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply exclusions to files named on the command line too (for pre-commit)",
+    )
+    check.add_argument(
+        "--no-respect-gitignore", action="store_true", help="check files that .gitignore excludes"
+    )
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per CPU)",
+    )
     check.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
 
-    rules = commands.add_parser("rules", help="list every rule", description="List the rule catalog.")
+    rules = commands.add_parser(
+        "rules", help="list every rule", description="List the rule catalog."
+    )
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
 
-    rule = commands.add_parser("rule", help="show a rule's documentation", description="Print the documentation of a rule.")
-    rule.add_argument("code", metavar="CODE", help="a rule code (FAS101) or name (blocking-call-in-async)")
+    rule = commands.add_parser(
+        "rule", help="show a rule's documentation", description="Print the documentation of a rule."
+    )
+    rule.add_argument(
+        "code", metavar="CODE", help="a rule code (FAS101) or name (blocking-call-in-async)"
+    )
     return parser
 
 
@@ -238,7 +305,11 @@ def _summary(
         return
     if args.fix and fixed:
         err.write(f"Fixed {_plural(sum(fixed.values()), 'finding')}")
-        err.write(f" ({', '.join(f'{n} × {c}' for c, n in sorted(fixed.items()))}).\n" if args.show_fixes else ".\n")
+        err.write(
+            f" ({', '.join(f'{n} {c}' for c, n in sorted(fixed.items()))}).\n"
+            if args.show_fixes
+            else ".\n"
+        )
     if not findings:
         err.write(f"All checks passed! ({_plural(len(reports), 'file')} checked)\n")
         return
@@ -281,7 +352,9 @@ def _rules(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"{'CODE':<7} {'NAME':<{width}}  {'DEFAULT':<7}  {'FIX':<6}  SUMMARY\n")
     for r in rules:
         default = "on" if r.default else "opt"
-        out.write(f"{r.code:<7} {r.name:<{width}}  {default:<7}  {FIX_LABEL[r.fix]:<6}  {r.summary}\n")
+        out.write(
+            f"{r.code:<7} {r.name:<{width}}  {default:<7}  {FIX_LABEL[r.fix]:<6}  {r.summary}\n"
+        )
     return EXIT_CLEAN
 
 

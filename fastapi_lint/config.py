@@ -75,10 +75,8 @@ class Settings:
         return tuple(r for r in all_rules() if self._is_enabled(r.code, r.default))
 
     def _is_enabled(self, code: str, default: bool) -> bool:
-        if self.select is None:
-            selected = 0 if default else -1
-        else:
-            selected = _best_match(code, self.select)
+        implicit = 0 if default else -1
+        selected = implicit if self.select is None else _best_match(code, self.select)
         selected = max(selected, _best_match(code, self.extend_select))
         ignored = _best_match(code, self.ignore)
         return selected >= 0 and selected > ignored
@@ -129,7 +127,9 @@ class Settings:
         if ignore:
             changes["ignore"] = self.ignore + _codes("--ignore", list(ignore))
         if extend_select:
-            changes["extend_select"] = self.extend_select + _codes("--extend-select", list(extend_select))
+            changes["extend_select"] = self.extend_select + _codes(
+                "--extend-select", list(extend_select)
+            )
         if exclude is not None:
             changes["exclude"] = tuple(exclude)
         if extend_exclude:
@@ -209,7 +209,9 @@ def load_settings(config_file: Path | None, root: Path | None = None) -> Setting
         raise ConfigError(f"{config_file}: {error}") from None
 
 
-def settings_from_table(table: Mapping[str, Any], root: Path, config_file: Path | None = None) -> Settings:
+def settings_from_table(
+    table: Mapping[str, Any], root: Path, config_file: Path | None = None
+) -> Settings:
     if not isinstance(table, Mapping):
         raise ConfigError("[tool.fastapi-lint] must be a table")
     rule_names = {r.options_key for r in all_rules()} | {r.name for r in all_rules()}
@@ -262,10 +264,14 @@ def _codes(key: str, value: Any) -> tuple[str, ...]:
 def _per_file_ignores(key: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"`{key}` must be a table of glob = [codes], not {value!r}")
-    return tuple((str(pattern), _codes(f"{key}.{pattern}", codes)) for pattern, codes in value.items())
+    return tuple(
+        (str(pattern), _codes(f"{key}.{pattern}", codes)) for pattern, codes in value.items()
+    )
 
 
-def _rule_options(options: Mapping[str, Any]) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+def _rule_options(
+    options: Mapping[str, Any],
+) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
     by_name = {r.name: r for r in all_rules()}
     by_name.update({r.options_key: r for r in all_rules()})
     result = []

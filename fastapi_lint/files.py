@@ -55,7 +55,7 @@ def _walk(top: Path, settings: Settings) -> Iterator[Path]:
 
 
 def _walk_dir(
-    directory: Path, settings: Settings, ignores: list[tuple[Path, pathspec.PathSpec]]
+    directory: Path, settings: Settings, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]
 ) -> Iterator[Path]:
     if settings.respect_gitignore:
         spec = _read_gitignore(directory)
@@ -84,7 +84,7 @@ def _walk_dir(
             yield path
 
 
-def _read_gitignore(directory: Path) -> pathspec.PathSpec | None:
+def _read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
     gitignore = directory / ".gitignore"
     try:
         lines = gitignore.read_text("utf-8", errors="replace").splitlines()
@@ -93,9 +93,9 @@ def _read_gitignore(directory: Path) -> pathspec.PathSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _ancestor_gitignores(top: Path, settings: Settings) -> list[tuple[Path, pathspec.PathSpec]]:
+def _ancestor_gitignores(top: Path, settings: Settings) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
     """``.gitignore`` files above the walked directory, up to the repository or project root."""
-    found: list[tuple[Path, pathspec.PathSpec]] = []
+    found: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
     root = settings.root.resolve()
     for directory in top.parents:
         spec = _read_gitignore(directory)
@@ -106,7 +106,7 @@ def _ancestor_gitignores(top: Path, settings: Settings) -> list[tuple[Path, path
     return list(reversed(found))
 
 
-def _git_ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.PathSpec]]) -> bool:
+def _git_ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]) -> bool:
     for base, spec in ignores:
         try:
             relative = path.relative_to(base).as_posix()

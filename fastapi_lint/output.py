@@ -126,7 +126,11 @@ def write_sarif(out: TextIO, reports: Sequence[FileReport]) -> None:
                     }
                 ],
             }
-            if d.fix is not None and d.fix.edits and d.fix.applicability is not Applicability.ACTION:
+            if (
+                d.fix is not None
+                and d.fix.edits
+                and d.fix.applicability is not Applicability.ACTION
+            ):
                 result["fixes"] = [_sarif_fix(report, d)]
             results.append(result)
     document = {

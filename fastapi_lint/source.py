@@ -10,7 +10,6 @@ from functools import cached_property
 
 from fastapi_lint.diagnostics import Position
 
-
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 

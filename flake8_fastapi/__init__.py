@@ -12,7 +12,7 @@ import argparse
 import ast
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi_lint import __version__
 from fastapi_lint.config import ConfigError, Settings, find_config_file, load_settings
@@ -41,7 +41,7 @@ class Plugin:
     name = "fastapi-lint"
     version = __version__
 
-    _options: dict[str, Options] = {}
+    _options: ClassVar[dict[str, Options]] = {}
 
     def __init__(self, tree: ast.Module, lines: list[str], filename: str) -> None:
         self._tree = tree
@@ -57,7 +57,10 @@ class Plugin:
                 if flag in seen:
                     continue
                 seen.add(flag)
-                kwargs: dict[str, Any] = {"parse_from_config": True, "help": f"{rule.code}: {option.help}"}
+                kwargs: dict[str, Any] = {
+                    "parse_from_config": True,
+                    "help": f"{rule.code}: {option.help}",
+                }
                 if isinstance(option.default, bool):
                     kwargs.update(type=_parse_bool, metavar="true|false")
                 elif isinstance(option.default, int):

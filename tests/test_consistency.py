@@ -16,7 +16,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT.parent / "shared" / "RULES.md"
 # Families whose every single-module rule must be implemented (grows with each family).
 REQUIRED_FAMILIES = ("FAS1", "FAS4")
-SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety")
+SECTIONS = (
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "## Use instead",
+    "## Fix safety",
+)
 ROW = re.compile(r"^\|\s*(FAS\d{3})\s*\|\s*([a-z0-9-]+)\s*\|\s*(on|opt)\s*\|(.*)\|\s*$")
 
 
@@ -88,7 +94,9 @@ def test_rule_has_a_firing_fixture(rule: Rule) -> None:
     assert any(f.name == f"{rule.code}_{rule.name.replace('-', '_')}.py" for f in fixtures)
 
 
-@pytest.mark.parametrize("rule", [r for r in RULES if r.fix in ("safe", "unsafe")], ids=lambda r: r.code)
+@pytest.mark.parametrize(
+    "rule", [r for r in RULES if r.fix in ("safe", "unsafe")], ids=lambda r: r.code
+)
 def test_fixable_rule_has_expected_fix_output(rule: Rule) -> None:
     assert list(FIXTURES.rglob(f"{rule.code}_*.fixed.py")), f"{rule.code} fix is untested"
 

@@ -176,7 +176,11 @@ class ModuleFacts:
         """What gives a local name its type at ``at``: its annotation, else the value it was
         last assigned (or bound by ``with ... as name``) before ``at`` in the same function,
         falling back to module level."""
-        func = self.function_of(at) if not isinstance(at, ast.FunctionDef | ast.AsyncFunctionDef) else None
+        func = (
+            self.function_of(at)
+            if not isinstance(at, ast.FunctionDef | ast.AsyncFunctionDef)
+            else None
+        )
         scopes: list[list[ast.AST]] = []
         if func is not None:
             for param in func.parameters:
@@ -225,7 +229,9 @@ class ModuleFacts:
     @cached_property
     def apps(self) -> dict[str, AppInstance]:
         """``FastAPI()``/``APIRouter()`` instances by name (assigned or annotated)."""
-        return find_app_instances(self._walk.functions, iter(self._walk.scope_of), self.qualified_name)
+        return find_app_instances(
+            self._walk.functions, iter(self._walk.scope_of), self.qualified_name
+        )
 
     @cached_property
     def routes(self) -> list[Route]:
@@ -273,7 +279,9 @@ class ModuleFacts:
         """The ``Depends()`` declared in a function's signature."""
         return [use for use in self.dependency_uses if use.owner is func]
 
-    def annotated_parts(self, annotation: ast.expr | None) -> tuple[ast.expr, list[ast.expr]] | None:
+    def annotated_parts(
+        self, annotation: ast.expr | None
+    ) -> tuple[ast.expr, list[ast.expr]] | None:
         """``Annotated[T, x, y]`` → ``(T, [x, y])``, else None."""
         return annotated_parts(annotation, self.qualified_name)
 
@@ -314,16 +322,23 @@ def _origin_in(nodes: list[ast.AST], name: str, line: int) -> ast.expr | None:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             if node.target.id == name:
                 annotation = node.annotation
-        elif isinstance(node, ast.Assign):
-            if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                if best_line < node.lineno <= line or best is None:
-                    best, best_line = node.value, node.lineno
-        elif isinstance(node, ast.withitem):
-            var = node.optional_vars
-            if isinstance(var, ast.Name) and var.id == name:
-                if best_line < var.lineno <= line or best is None:
-                    best, best_line = node.context_expr, var.lineno
+            continue
+        value, value_line = _assigned_value(node, name)
+        if value is not None and (best is None or best_line < value_line <= line):
+            best, best_line = value, value_line
     return annotation if annotation is not None else best
+
+
+def _assigned_value(node: ast.AST, name: str) -> tuple[ast.expr | None, int]:
+    """The value ``node`` binds to ``name`` (``name = v`` or ``with v as name``), and its line."""
+    if isinstance(node, ast.Assign):
+        if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return node.value, node.lineno
+    elif isinstance(node, ast.withitem):
+        var = node.optional_vars
+        if isinstance(var, ast.Name) and var.id == name:
+            return node.context_expr, var.lineno
+    return None, 0
 
 
 def _strip_annotated(annotation: ast.expr, facts: ModuleFacts) -> ast.expr:
@@ -342,7 +357,9 @@ def _strip_annotated(annotation: ast.expr, facts: ModuleFacts) -> ast.expr:
             return annotation.slice
         if qualified in _UNION and isinstance(annotation.slice, ast.Tuple):
             real = [
-                e for e in annotation.slice.elts if not (isinstance(e, ast.Constant) and e.value is None)
+                e
+                for e in annotation.slice.elts
+                if not (isinstance(e, ast.Constant) and e.value is None)
             ]
             if len(real) == 1:
                 return real[0]

@@ -116,7 +116,9 @@ def find_routes(
     return routes
 
 
-def _owner_and_method(func: ast.expr, instances: dict[str, AppInstance]) -> tuple[AppInstance, str] | None:
+def _owner_and_method(
+    func: ast.expr, instances: dict[str, AppInstance]
+) -> tuple[AppInstance, str] | None:
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
         owner = instances.get(func.value.id)
         if owner is not None:
@@ -187,7 +189,9 @@ def _literal_methods(expr: ast.expr | None) -> tuple[str, ...] | None:
     return None
 
 
-def annotated_parts(annotation: ast.expr | None, qualified_name: QualifiedName) -> tuple[ast.expr, list[ast.expr]] | None:
+def annotated_parts(
+    annotation: ast.expr | None, qualified_name: QualifiedName
+) -> tuple[ast.expr, list[ast.expr]] | None:
     """``Annotated[T, a, b]`` → ``(T, [a, b])``; None for any other annotation."""
     if not isinstance(annotation, ast.Subscript):
         return None

@@ -140,9 +140,9 @@ def walk_module(tree: ast.Module) -> ModuleWalk:
         elif isinstance(node, ast.Lambda):
             child_scope = node
 
-        for child in reversed(list(ast.iter_child_nodes(node))):
-            parents[child] = node
-            stack.append((child, child_scope, child_func, child_class, child_prefix))
+        for sub_node in reversed(list(ast.iter_child_nodes(node))):
+            parents[sub_node] = node
+            stack.append((sub_node, child_scope, child_func, child_class, child_prefix))
 
     return ModuleWalk(parents, functions, function_of_node, scope_of, module_nodes)
 
@@ -165,9 +165,9 @@ def _push_function_children(
     for child in reversed(node.body):
         parents[child] = node
         stack.append((child, node, info, None, inner_prefix))
-    for child in reversed(outer_children):
-        parents[child] = node
-        stack.append((child, outer_scope, outer_func, outer_class, outer_prefix))
+    for outer_child in reversed(outer_children):
+        parents[outer_child] = node
+        stack.append((outer_child, outer_scope, outer_func, outer_class, outer_prefix))
 
 
 def is_comprehension(node: ast.AST) -> bool:

@@ -17,7 +17,9 @@ def select_fixes(source: SourceText, fixes: Iterable[Fix]) -> list[Fix]:
     that overlaps an edit already taken (identical edits are shared, not overlapping)."""
     taken: list[tuple[int, int, str]] = []
     chosen: list[Fix] = []
-    ordered = sorted(fixes, key=lambda f: min((_offsets(source, e) for e in f.edits), default=(0, 0)))
+    ordered = sorted(
+        fixes, key=lambda f: min((_offsets(source, e) for e in f.edits), default=(0, 0))
+    )
     for fix in ordered:
         spans = [(*_offsets(source, e), e.new_text) for e in fix.edits]
         if any(_conflicts(span, other) for span in spans for other in taken):
@@ -43,7 +45,8 @@ def apply_fixes(source: SourceText, fixes: Iterable[Fix]) -> tuple[str, list[Fix
     spans: dict[tuple[int, int, str], None] = {}
     for fix in chosen:
         for edit in fix.edits:
-            spans[(*_offsets(source, edit), edit.new_text)] = None
+            start, end = _offsets(source, edit)
+            spans[(start, end, edit.new_text)] = None
     text = source.text
     for start, end, new_text in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
         text = text[:start] + new_text + text[end:]

@@ -34,7 +34,9 @@ def ensure_from_import(facts: ModuleFacts, module: str, name: str) -> tuple[str,
     existing = _existing_from_import(facts, module)
     if existing is not None:
         last = existing.names[-1]
-        end = Position(getattr(last, "end_lineno", existing.lineno), getattr(last, "end_col_offset", 0))
+        end = Position(
+            getattr(last, "end_lineno", existing.lineno), getattr(last, "end_col_offset", 0)
+        )
         if getattr(last, "end_lineno", None) is not None:
             return name, Edit.insert(end, f", {name}")
     return name, _new_import_statement(facts, f"from {module} import {name}")
@@ -50,9 +52,13 @@ def _imported_as_other(facts: ModuleFacts, name: str) -> bool:
 
 def _existing_from_import(facts: ModuleFacts, module: str) -> ast.ImportFrom | None:
     for node in facts.tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == module and node.level == 0:
-            if not any(a.name == "*" for a in node.names):
-                return node
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == module
+            and node.level == 0
+            and not any(a.name == "*" for a in node.names)
+        ):
+            return node
     return None
 
 
@@ -61,9 +67,8 @@ def _new_import_statement(facts: ModuleFacts, statement: str) -> Edit:
     imports, else at the top of the module."""
     anchor: ast.stmt | None = None
     for node in facts.tree.body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            anchor = node
-        elif anchor is None and _is_docstring(node, facts.tree):
+        is_import = isinstance(node, ast.Import | ast.ImportFrom)
+        if is_import or (anchor is None and _is_docstring(node, facts.tree)):
             anchor = node
         elif anchor is not None:
             break
@@ -71,7 +76,9 @@ def _new_import_statement(facts: ModuleFacts, statement: str) -> Edit:
     if anchor is None:
         return Edit.insert(Position(1, 0), statement + newline)
     end_line = anchor.end_lineno or anchor.lineno
-    if end_line < len(facts.source.lines) or facts.source.line_text(end_line).endswith(("\n", "\r")):
+    if end_line < len(facts.source.lines) or facts.source.line_text(end_line).endswith(
+        ("\n", "\r")
+    ):
         return Edit.insert(Position(end_line + 1, 0), statement + newline)
     end_col = len(facts.source.line_text(end_line).encode("utf-8", errors="surrogatepass"))
     return Edit.insert(Position(end_line, end_col), newline + statement)

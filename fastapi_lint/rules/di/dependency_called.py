@@ -1,4 +1,4 @@
-'''FAS402 dependency-called
+"""FAS402 dependency-called
 
 ## What it does
 Finds `Depends(f())` and `Security(f())` where `f` is itself a dependency, so the function is
@@ -36,7 +36,7 @@ The fix removes the call parentheses and is safe: the call takes no arguments an
 function is provably a dependency (it yields, is used as `Depends(f)` elsewhere in the module,
 or every parameter it has is injected by FastAPI). Factories such as
 `Depends(require_role("admin"))` that return a callable are left alone.
-'''
+"""
 
 from __future__ import annotations
 
@@ -84,7 +84,9 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
         if func is None or not _is_provably_dependency(facts, func, bare_targets):
             continue
         name = ast.unparse(called.func)
-        fix = Fix(f"Pass `{name}` without calling it", Applicability.SAFE, (Edit.replace(called, name),))
+        fix = Fix(
+            f"Pass `{name}` without calling it", Applicability.SAFE, (Edit.replace(called, name),)
+        )
         yield Diagnostic.at(
             called,
             "FAS402",
@@ -104,7 +106,9 @@ def _is_provably_dependency(
 
 
 def _returns_callable(func: FunctionInfo) -> bool:
-    nested = {n.name for n in func.own_nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    nested = {
+        n.name for n in func.own_nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
     for node in func.own_nodes:
         if isinstance(node, ast.Return) and node.value is not None:
             value = node.value
