@@ -1,0 +1,178 @@
+"""FAS103 sync-session-in-async-route
+
+## What it does
+Finds `async def` path operations that receive a synchronous database session: a parameter
+annotated `sqlalchemy.orm.Session`/`sqlmodel.Session` with `Depends(...)`, or a dependency of
+the module (directly or through other dependencies of the module) that yields or returns one
+(`Session(engine)`, `SessionLocal()` of a `sessionmaker`, or a `Session`/`Generator[Session, ...]`
+return annotation).
+
+## Why is this bad?
+A sync session talks to the database with blocking I/O. FastAPI runs `def` path operations in
+a threadpool, but an `async def` one runs on the event loop: every query, commit and lazy load
+stops all other requests until the database answers. Either make the path operation a plain
+`def`, or use SQLAlchemy's asyncio extension (`AsyncSession`, `async_sessionmaker`).
+See [Concurrency and async / await](https://fastapi.tiangolo.com/async/) and
+[SQL (Relational) Databases](https://fastapi.tiangolo.com/tutorial/sql-databases/).
+
+## Example
+```python
+SessionLocal = sessionmaker(bind=engine)
+
+
+def get_db():
+    with SessionLocal() as db:
+        yield db
+
+
+@app.get("/items")
+async def read_items(db: Annotated[Session, Depends(get_db)]):
+    return db.scalars(select(Item)).all()
+```
+
+## Use instead
+```python
+SessionLocal = async_sessionmaker(bind=async_engine)
+
+
+async def get_db():
+    async with SessionLocal() as db:
+        yield db
+
+
+@app.get("/items")
+async def read_items(db: Annotated[AsyncSession, Depends(get_db)]):
+    return (await db.scalars(select(Item))).all()
+```
+
+## Fix safety
+There is no fix: moving to `AsyncSession` changes every query of the path operation (they
+must be awaited, lazy loading no longer works), and turning the path operation into a `def`
+changes how its other awaits run. Both are the author's decision.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from fastapi_lint.diagnostics import Diagnostic
+from fastapi_lint.facts import DependencyUse, FunctionInfo, ModuleFacts
+from fastapi_lint.rules import Options, rule
+
+CODE = "FAS103"
+SYNC_SESSION_CLASSES = {"sqlalchemy.orm.Session", "sqlmodel.Session"}
+SYNC_SESSION_FACTORY = "sqlalchemy.orm.sessionmaker"
+SESSION_ITERATORS = {
+    f"{module}.{name}"
+    for module in ("typing", "collections.abc")
+    for name in ("Generator", "Iterator", "AsyncGenerator", "AsyncIterator")
+}
+
+
+@rule(code=CODE, name="sync-session-in-async-route", default=True, fix="none")
+def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
+    for handler in facts.path_operations:
+        if not handler.is_async:
+            continue
+        for use in facts.dependencies_of(handler):
+            chain = _sync_session_chain(facts, use, set())
+            if chain is None and _is_sync_session_class(facts, use.annotation):
+                chain = []
+            if chain is None:
+                continue
+            node: ast.AST = use.parameter if use.parameter is not None else use.call
+            yield Diagnostic.at(node, CODE, _message(handler, use, chain))
+
+
+def _message(handler: FunctionInfo, use: DependencyUse, chain: list[str]) -> str:
+    blocking = "its queries block the event loop; use `AsyncSession` or a plain `def`"
+    if not chain:
+        name = use.parameter.arg if use.parameter is not None else "the dependency"
+        return f"`{name}` is a sync `Session` in `async def {handler.name}`: {blocking}"
+    hops = " → ".join(f"`{name}`" for name in chain)
+    return f"`async def {handler.name}` gets a sync `Session` through {hops}: {blocking}"
+
+
+def _sync_session_chain(
+    facts: ModuleFacts, use: DependencyUse, visited: set[FunctionInfo]
+) -> list[str] | None:
+    """The dependency functions of the module leading from ``use`` to one that yields or
+    returns a sync session, or None when there is no such chain."""
+    func = facts.resolve_function(use.callable_expr)
+    if func is not None and func not in visited:
+        visited.add(func)
+        if _provides_sync_session(facts, func):
+            return [func.name]
+        for inner in facts.dependencies_of(func):
+            chain = _sync_session_chain(facts, inner, visited)
+            if chain is not None:
+                return [func.name, *chain]
+    return None
+
+
+def _provides_sync_session(facts: ModuleFacts, func: FunctionInfo) -> bool:
+    """The function's return annotation or what it yields (a generator) or returns is a sync
+    session."""
+    returns = func.node.returns
+    if returns is not None and _annotation_is_sync_session(facts, returns):
+        return True
+    if func.is_generator:
+        values = [node.value for node in func.yields if isinstance(node, ast.Yield)]
+    else:
+        values = [node.value for node in func.own_nodes if isinstance(node, ast.Return)]
+    return any(value is not None and _is_sync_session_value(facts, value) for value in values)
+
+
+def _annotation_is_sync_session(facts: ModuleFacts, annotation: ast.expr) -> bool:
+    """``Session``, or ``Generator[Session, ...]``/``Iterator[Session]`` and their async forms."""
+    if _is_sync_session_class(facts, annotation):
+        return True
+    if isinstance(annotation, ast.Subscript):
+        if facts.qualified_name(annotation.value) not in SESSION_ITERATORS:
+            return False
+        index = annotation.slice
+        first = index.elts[0] if isinstance(index, ast.Tuple) and index.elts else index
+        return _is_sync_session_class(facts, first)
+    return False
+
+
+def _is_sync_session_class(facts: ModuleFacts, annotation: ast.expr | None) -> bool:
+    return annotation is not None and facts.qualified_name(annotation) in SYNC_SESSION_CLASSES
+
+
+def _is_sync_session_value(facts: ModuleFacts, value: ast.expr) -> bool:
+    """``Session(engine)``, ``SessionLocal()`` of a sync ``sessionmaker``, or a name bound to
+    one (assigned, or by ``with ... as db``)."""
+    kind = facts.type_of(value)
+    if kind in SYNC_SESSION_CLASSES:
+        return True
+    if kind != f"{SYNC_SESSION_FACTORY}()":
+        return False
+    factory = _sessionmaker_call(facts, value)
+    return factory is not None and _makes_sync_sessions(facts, factory)
+
+
+def _sessionmaker_call(facts: ModuleFacts, value: ast.expr) -> ast.Call | None:
+    """The ``sessionmaker(...)`` call behind ``SessionLocal()`` or a name bound to it."""
+    if isinstance(value, ast.Name):
+        origin = facts.binding_origin(value.id, value)
+        value = origin if origin is not None else value
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name):
+        return None
+    factory = facts.binding_origin(value.func.id, value.func)
+    if isinstance(factory, ast.Call) and facts.is_call_to(factory, SYNC_SESSION_FACTORY):
+        return factory
+    return None
+
+
+def _makes_sync_sessions(facts: ModuleFacts, factory: ast.Call) -> bool:
+    """``sessionmaker(...)`` makes ``Session`` objects unless ``class_`` names another class
+    (``sessionmaker(engine, class_=AsyncSession)`` is the SQLAlchemy 1.4 async spelling)."""
+    class_arg = factory.args[1] if len(factory.args) > 1 else None
+    for keyword in factory.keywords:
+        if keyword.arg == "class_":
+            class_arg = keyword.value
+        elif keyword.arg is None:
+            return False  # `**options` may set class_
+    return class_arg is None or _is_sync_session_class(facts, class_arg)
