@@ -181,6 +181,8 @@ class ModuleFacts:
             if not isinstance(at, ast.FunctionDef | ast.AsyncFunctionDef)
             else None
         )
+        if self._names.comprehension_binds(name, at):
+            return None  # a comprehension variable, whatever it iterates over
         scopes: list[list[ast.AST]] = []
         if func is not None:
             for param in func.parameters:
@@ -195,6 +197,9 @@ class ModuleFacts:
             origin = _origin_in(nodes, name, line)
             if origin is not None:
                 return _strip_annotated(origin, self)
+            local = func.node if func is not None and nodes is func.own_nodes else None
+            if local is not None and self._names.binds_in_scope(name, local):
+                return None  # bound in the function some other way (loop, import, ...)
         return None
 
     def type_of(self, expr: ast.AST) -> str | None:

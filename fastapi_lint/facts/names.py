@@ -11,6 +11,8 @@ from fastapi_lint.facts.scopes import ModuleWalk, ScopeNode
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
 # Modules whose public names are re-exported under a shorter, canonical path.
 CANONICAL_MODULES = {
     "fastapi.param_functions": "fastapi",
@@ -71,10 +73,24 @@ class NameResolver:
         self._local_bindings: dict[ScopeNode, set[str]] = {}
         self.import_nodes: list[ast.Import | ast.ImportFrom] = []
         self._last_local_line: dict[tuple[int, str], int] = {}
+        # Comprehension targets bind in the comprehension's own scope, not the enclosing one.
+        self._comprehension_names: dict[ast.AST, set[str]] = {}
+        self._comprehension_targets: set[ast.AST] = set()
+        self._any_comprehension_name: set[str] = set()
         self._collect()
 
     def _collect(self) -> None:
+        for node in self._walk.scope_of:
+            if isinstance(node, ast.comprehension):
+                owner = self._walk.parents.get(node)
+                for target in ast.walk(node.target):
+                    if isinstance(target, ast.Name) and owner is not None:
+                        self._comprehension_targets.add(target)
+                        self._comprehension_names.setdefault(owner, set()).add(target.id)
+                        self._any_comprehension_name.add(target.id)
         for node, scope in self._walk.scope_of.items():
+            if node in self._comprehension_targets:
+                continue
             if isinstance(node, ast.Import | ast.ImportFrom):
                 if scope is self._tree:
                     self.import_nodes.append(node)
@@ -132,8 +148,33 @@ class NameResolver:
                 return
             scope = self._walk.scope_of.get(scope, self._tree)
 
+    def comprehension_binds(self, name: str, at: ast.AST) -> bool:
+        """True when a comprehension enclosing ``at`` (in the same scope) binds ``name`` as a
+        target. The first ``for``'s iterable runs in the enclosing scope and is not covered."""
+        if name not in self._any_comprehension_name:
+            return False
+        scope = self._walk.scope_of.get(at)
+        grandchild: ast.AST | None = None
+        child = at
+        node = self._walk.parents.get(at)
+        while node is not None and node is not scope:
+            bound_here = name in self._comprehension_names.get(node, ())
+            if bound_here and isinstance(node, _COMPREHENSIONS):
+                first = node.generators[0]
+                if not (child is first and grandchild is first.iter):
+                    return True
+            grandchild, child = child, node
+            node = self._walk.parents.get(node)
+        return False
+
+    def binds_in_scope(self, name: str, scope: ScopeNode) -> bool:
+        """True when ``scope`` itself binds ``name`` (assignment, parameter, def, import...)."""
+        return name in self._local_bindings.get(scope, ()) or name in self._imports.get(scope, {})
+
     def resolve_name(self, name: str, at: ast.AST) -> str | None:
         """The qualified name ``name`` refers to at ``at``, or None for a local/unknown name."""
+        if self.comprehension_binds(name, at):
+            return None
         for scope in self.scope_chain(at):
             binding = self._imports.get(scope, {}).get(name)
             locally_bound = name in self._local_bindings.get(scope, ())
@@ -156,6 +197,8 @@ class NameResolver:
         if key not in self._last_local_line:
             last = 0
             for node, node_scope in self._walk.scope_of.items():
+                if node in self._comprehension_targets:
+                    continue
                 if node_scope is scope and name in _bound_names(node):
                     last = max(last, getattr(node, "lineno", 0))
             self._last_local_line[key] = last
@@ -180,6 +223,8 @@ class NameResolver:
 
     def is_local(self, name: str, at: ast.AST) -> bool:
         """True when ``name`` is bound by a def/assignment/parameter (not an import) at ``at``."""
+        if self.comprehension_binds(name, at):
+            return True
         for scope in self.scope_chain(at):
             if name in self._local_bindings.get(scope, ()):
                 return True
