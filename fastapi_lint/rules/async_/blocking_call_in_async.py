@@ -178,7 +178,7 @@ def _rewritten_call(
 ) -> str | None:
     """``new_callee(leading_argument, <the call's own arguments, as written>)``; None when the
     callee is parenthesised and the argument list cannot be found right after it."""
-    after_callee = facts.source.segment(node_end(call.func), node_end(call))
+    after_callee = facts.source.segment(node_end(call.func), node_end(call)).lstrip(" \t")
     if not after_callee.startswith("("):
         return None
     arguments = after_callee[1:]
