@@ -359,10 +359,10 @@ class TreeRssSampler:
         return self.peak_bytes / 2**20 if self.available and self.peak_bytes else None
 
 
-def run_once(command: Sequence[str], cwd: Path) -> Run:
+def run_once(command: Sequence[str], cwd: Path, env: dict[str, str] | None) -> Run:
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
-        process = subprocess.Popen(list(command), cwd=cwd, stdout=stdout, stderr=stderr)
+        process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=stdout, stderr=stderr)
         with TreeRssSampler(process.pid) as sampler:
             _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
@@ -373,6 +373,8 @@ def run_once(command: Sequence[str], cwd: Path) -> Run:
         errors = stderr.read().decode("utf-8", errors="replace")
     problems = [line for line in errors.splitlines() if PROBLEM_LINE.search(line)]
     try:
+        if process.returncode != 0 and not output.strip():
+            raise BenchmarkError("the checker wrote nothing on stdout")
         findings = count_findings(output)
     except BenchmarkError as error:
         tail = "\n".join(errors.strip().splitlines()[-20:])
@@ -416,12 +418,13 @@ def count_findings(output: str) -> dict[str, int]:
 
 def measure(
     corpus: PreparedCorpus,
-    cli: list[str],
+    checker: Checker,
     mode: str,
     extra: list[str],
     runs: int,
     warmup: int,
 ) -> Measurement:
+    cli = checker.command
     command = [
         *cli,
         "check",
@@ -440,15 +443,15 @@ def measure(
     result = Measurement(corpus.entry.label, mode, shown, len(corpus.files), corpus.lines)
     for index in range(warmup):
         log(f"{corpus.entry.label} [{mode}] warm-up {index + 1}/{warmup}")
-        run_once(command, corpus.root)
+        run_once(command, corpus.root, checker.env)
     for index in range(runs):
-        run = run_once(command, corpus.root)
+        run = run_once(command, corpus.root, checker.env)
         log(
             f"{corpus.entry.label} [{mode}] run {index + 1}/{runs}: {run.seconds:.3f} s, "
             f"{sum(run.findings.values())} findings"
         )
         if result.runs and run.findings != result.runs[0].findings:
-            log("warning: the findings differ between runs")
+            log("warning: the findings differ from the first run's (did the code change?)")
         if index == 0:
             warn_about(run, len(corpus.files))
         result.runs.append(run)
@@ -470,39 +473,115 @@ def warn_about(run: Run, files: int) -> None:
 # The checker's command, capabilities and versions
 
 
-def default_cli() -> list[str]:
+@dataclass(frozen=True)
+class Checker:
+    """How to start the checker: a command line, and the environment it needs (if not ours)."""
+
+    command: list[str]
+    env: dict[str, str] | None = None
+    revision: str | None = None  # the commit the code comes from, with --revision
+
+    def run(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*self.command, *arguments],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            env=self.env,
+        )
+
+
+def installed_checker() -> Checker:
     beside = Path(sys.executable).parent / "fastapi-lint"
     if beside.is_file() and os.access(beside, os.X_OK):
-        return [str(beside)]
+        return Checker([str(beside)])
     found = shutil.which("fastapi-lint")
     if found:
-        return [found]
+        return Checker([found])
     raise BenchmarkError("fastapi-lint is not installed here (pip install -e .) nor on PATH")
 
 
-def cli_help(cli: list[str]) -> str:
-    result = subprocess.run(
-        [*cli, "check", "--help"], capture_output=True, text=True, check=False, timeout=120
+def checker_at_revision(revision: str, cache: Path) -> Checker:
+    """The repository's code at ``revision`` (exported once into the cache), run with this
+    Python and its installed dependencies, whatever the working tree contains."""
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"],
+            cwd=top,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise BenchmarkError(f"--revision {revision}: not a commit here ({error})") from None
+    destination = cache / "revisions" / sha
+    if not (destination / COMPLETE_MARKER).is_file():
+        log(f"exporting {revision} ({sha[:12]}) into {destination}")
+        destination.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as scratch:
+            archive = Path(scratch) / "tree.tar"
+            subprocess.run(
+                ["git", "archive", "--format=tar", "-o", str(archive), sha],
+                cwd=top,
+                check=True,
+            )
+            with tarfile.open(archive) as tarred:
+                if hasattr(tarfile, "data_filter"):
+                    tarred.extractall(destination, filter="data")
+                else:  # pragma: no cover - Python without extraction filters
+                    tarred.extractall(destination)
+        if not (destination / "fastapi_lint" / "cli.py").is_file():
+            shutil.rmtree(destination)
+            raise BenchmarkError(f"--revision {revision}: no fastapi_lint/cli.py at {sha[:12]}")
+        (destination / COMPLETE_MARKER).write_text(sha + "\n", encoding="utf-8")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        part for part in (str(destination), env.get("PYTHONPATH", "")) if part
     )
+    # Refuse to run another copy of the package (an editable install, say) by mistake.
+    # ``python -c`` puts the working directory first on sys.path: put the export before it.
+    entry = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(destination)!r})\n"
+        "import fastapi_lint\n"
+        f"if not fastapi_lint.__file__.startswith({str(destination) + os.sep!r}):\n"
+        "    sys.exit('imported fastapi_lint from ' + fastapi_lint.__file__)\n"
+        "from fastapi_lint.cli import main\n"
+        "sys.exit(main())\n"
+    )
+    return Checker([sys.executable, "-c", entry], env, sha)
+
+
+def cli_help(checker: Checker) -> str:
+    result = checker.run("check", "--help")
     if result.returncode != 0:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-10:])
-        raise BenchmarkError(f"`{shlex.join([*cli, 'check', '--help'])}` failed:\n{tail}")
+        command = shlex.join([*checker.command, "check", "--help"])
+        raise BenchmarkError(f"`{command}` failed:\n{tail}")
     return result.stdout
 
 
-def cli_version(cli: list[str]) -> str:
+def cli_version(checker: Checker) -> str:
     try:
-        result = subprocess.run(
-            [*cli, "--version"], capture_output=True, text=True, check=False, timeout=60
-        )
-    except OSError:
+        result: subprocess.CompletedProcess[str] | None = checker.run("--version")
+    except (OSError, subprocess.TimeoutExpired):
         result = None
     if result is not None and result.returncode == 0 and result.stdout.strip():
         return result.stdout.strip().splitlines()[0]
-    try:
-        return f"fastapi-lint {metadata.version('fastapi-lint')} (package metadata)"
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    if checker.revision is None:
+        try:
+            return f"fastapi-lint {metadata.version('fastapi-lint')} (package metadata)"
+        except metadata.PackageNotFoundError:
+            pass
+    return "unknown"
 
 
 def git_revision() -> str | None:
@@ -695,7 +774,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--cache-dir",
         type=Path,
         default=DEFAULT_CACHE,
-        help=f"where releases are downloaded and extracted (default {DEFAULT_CACHE})",
+        help="where releases are downloaded and extracted (default: .cache beside this script)",
     )
     parser.add_argument(
         "--corpus",
@@ -706,8 +785,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--cli",
         metavar="COMMAND",
-        help="the checker's command, split on spaces (default: fastapi-lint beside this "
-        "Python, else on PATH)",
+        help="the checker's command, split like a shell would (default: fastapi-lint beside "
+        "this Python, else on PATH)",
+    )
+    parser.add_argument(
+        "--revision",
+        metavar="REV",
+        help="benchmark this repository's code at a git revision (exported into the cache, "
+        "run with this Python) instead of the installed checker",
     )
     parser.add_argument(
         "--jobs", type=positive, help="pass --jobs N to the checker (default: its own default)"
@@ -769,8 +854,15 @@ def benchmark(args: argparse.Namespace) -> int:
             print(f"  {c.root}")
         return 0
 
-    cli = args.cli.split() if args.cli else default_cli()
-    help_text = cli_help(cli)
+    if args.revision and args.cli:
+        raise BenchmarkError("--revision and --cli exclude each other")
+    if args.revision:
+        checker = checker_at_revision(args.revision, cache)
+    elif args.cli:
+        checker = Checker(shlex.split(args.cli))
+    else:
+        checker = installed_checker()
+    help_text = cli_help(checker)
     has_jobs = "--jobs" in help_text
     extra: list[str] = []
     if args.select:
@@ -791,15 +883,19 @@ def benchmark(args: argparse.Namespace) -> int:
 
     environment: dict[str, Any] = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "fastapi-lint": cli_version(cli),
-        "git revision": git_revision() or "unknown",
+        "fastapi-lint": cli_version(checker),
+        "code": (
+            f"revision {checker.revision[:12]} (--revision {args.revision})"
+            if checker.revision
+            else f"{shlex.join(checker.command)}, working tree at {git_revision() or 'unknown'}"
+        ),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "corpus": ", ".join(c.entry.label for c in corpora),
     }
     measurements = [
-        measure(c, cli, mode, mode_extra, args.runs, args.warmup)
+        measure(c, checker, mode, mode_extra, args.runs, args.warmup)
         for mode, mode_extra in modes
         for c in corpora
     ]
