@@ -124,9 +124,7 @@ def _place_of(facts: ModuleFacts, func: FunctionInfo, node: ast.Yield) -> YieldP
     """None when the yield is not a statement of its own, or sits in a loop or a handler
     (shapes FastAPI dependencies do not have, where "after" means something else)."""
     statement = facts.parent(node)
-    if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is node:
-        pass
-    elif not isinstance(statement, ast.Expr):
+    if not isinstance(statement, ast.Expr | ast.Assign | ast.AnnAssign):
         return None
     following: list[ast.stmt] = []
     in_try = False
