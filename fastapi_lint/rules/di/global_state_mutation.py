@@ -1,8 +1,9 @@
 """FAS407 global-state-mutation
 
 ## What it does
-Finds a path operation or dependency that declares `global`, or mutates a module-level list,
-dict or set (`append`, `cache[key] = ...`, `update`, `pop`, `del cache[key]`, ...).
+Finds a path operation or dependency that rebinds a module-level name through `global`, or
+mutates a module-level list, dict or set (`append`, `cache[key] = ...`, `update`, `pop`,
+`del cache[key]`, ...).
 
 ## Why is this bad?
 Module state is shared by every concurrent request of a worker and is not shared between
@@ -84,23 +85,25 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
     containers = _module_containers(facts)
     handlers = dict.fromkeys([*facts.path_operations, *facts.dependency_functions])
     for func in handlers:
-        declared = _declared_global(func)
+        rebound = _rebound_names(func)
         for node in func.own_nodes:
             if isinstance(node, ast.Global):
-                names = ", ".join(node.names)
-                yield Diagnostic.at(
-                    node,
-                    "FAS407",
-                    f"`{func.name}` declares `global {names}`: module state is shared by every "
-                    "request and differs between workers",
-                )
+                # `global x` that is only read changes nothing
+                names = [n for n in node.names if n in rebound]
+                if names:
+                    listed = ", ".join(f"`{n}`" for n in names)
+                    yield Diagnostic.at(
+                        node,
+                        "FAS407",
+                        f"`{func.name}` rebinds module-level {listed} through `global`: module "
+                        "state is shared by every request and differs between workers",
+                    )
                 continue
             found = _mutated_container(node)
             if found is None:
                 continue
             name, how = found
-            # a `global` name is reported at its declaration; a local name is not module state
-            if name.id in containers and name.id not in declared and not _is_local(func, name.id):
+            if name.id in containers and not _is_local(func, name.id):
                 yield Diagnostic.at(
                     node,
                     "FAS407",
@@ -168,8 +171,13 @@ def _subscript_root(expr: ast.expr) -> ast.Name | None:
     return expr if isinstance(expr, ast.Name) else None
 
 
-def _declared_global(func: FunctionInfo) -> set[str]:
-    return {name for n in func.own_nodes if isinstance(n, ast.Global) for name in n.names}
+def _rebound_names(func: FunctionInfo) -> set[str]:
+    """Names the function assigns, augments or deletes."""
+    return {
+        n.id
+        for n in func.own_nodes
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store | ast.Del)
+    }
 
 
 def _is_local(func: FunctionInfo, name: str) -> bool:
