@@ -62,9 +62,6 @@ from fastapi_lint.fixes import ensure_from_import
 from fastapi_lint.rules import Options, rule
 
 CODE = "FAS401"
-_FOLLOWING_COMMA = re.compile(r"[ \t]*,[ \t]*")
-_PRECEDING_COMMA = re.compile(r",\s*$")
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 DEPENDS_KINDS = {"fastapi.Depends": "Depends", "fastapi.Security": "Security"}
 PARAM_KINDS = {
     "fastapi.Query": "Query",
@@ -144,11 +141,11 @@ def _check_function(
     if not flagged:
         return
     conversions = {
-        param: _conversion(facts, func, param, call, kind, imports)
+        param: _conversion(facts, param, call, kind, imports)
         for param, (call, kind) in flagged.items()
     }
     for param, (call, kind) in flagged.items():
-        fix = _fix_for(facts, func, param, conversions, imports)
+        fix = _fix_for(facts, func, param, conversions)
         yield Diagnostic(
             CODE,
             f"`{param.arg}` declares `{kind}()` as its default; move it into `Annotated`",
@@ -186,7 +183,6 @@ def _looks_annotated(facts: ModuleFacts, annotation: ast.expr | None) -> bool:
 
 def _conversion(
     facts: ModuleFacts,
-    func: FunctionInfo,
     param: ast.arg,
     call: ast.Call,
     kind: str,
@@ -241,6 +237,11 @@ def _declared_default(call: ast.Call) -> ast.expr | ast.keyword | Literal[False]
     if len(given) > 1:
         return False
     return given[0] if given else None
+
+
+_FOLLOWING_COMMA = re.compile(r"[ \t]*,[ \t]*")
+_PRECEDING_COMMA = re.compile(r",\s*$")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 def _without_argument(facts: ModuleFacts, call: ast.Call, argument: ast.expr | ast.keyword) -> str:
@@ -317,7 +318,6 @@ def _fix_for(
     func: FunctionInfo,
     param: ast.arg,
     conversions: dict[ast.arg, _Conversion | None],
-    imports: _Imports,
 ) -> Fix | None:
     conversion = conversions[param]
     if conversion is None:
