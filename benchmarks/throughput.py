@@ -584,6 +584,14 @@ def cli_version(checker: Checker) -> str:
     return "unknown"
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: other work on the machine skews wall times."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except (AttributeError, OSError):
+        return "unknown"
+
+
 def git_revision() -> str | None:
     try:
         head = subprocess.run(
@@ -892,6 +900,7 @@ def benchmark(args: argparse.Namespace) -> int:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "load average at start": load_average(),
         "corpus": ", ".join(c.entry.label for c in corpora),
     }
     measurements = [
@@ -899,6 +908,7 @@ def benchmark(args: argparse.Namespace) -> int:
         for mode, mode_extra in modes
         for c in corpora
     ]
+    environment["load average at end"] = load_average()
     print(markdown(environment, corpora, measurements), end="")
 
     if args.json:
