@@ -1,0 +1,279 @@
+"""Every conversion between the core's types and LSP types.
+
+The core speaks ``ast`` positions (1-based lines, 0-based UTF-8 byte columns); the client
+speaks 0-based lines and columns in the negotiated ``positionEncoding`` (UTF-8, UTF-16 or
+UTF-32 code units). Lines end only at ``\\n``, ``\\r\\n`` and ``\\r``, as in both Python and LSP.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from fastapi_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Severity
+from fastapi_lint.source import SourceText
+
+SOURCE = "fastapi-lint"
+UTF8 = types.PositionEncodingKind.Utf8.value
+UTF16 = types.PositionEncodingKind.Utf16.value
+UTF32 = types.PositionEncodingKind.Utf32.value
+
+# families whose findings are about deprecated or legacy APIs (Pydantic v1, legacy FastAPI)
+DEPRECATED_FAMILIES = ("FAS2", "FAS7")
+
+SEVERITIES = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
+}
+
+# how another file's text is found for related locations: an open document or the disk
+SourceLookup = Callable[[str], SourceText | None]
+
+
+def _content(line: str) -> str:
+    """A line without its terminator."""
+    return line.rstrip("\r\n")
+
+
+def units(text: str, encoding: str) -> int:
+    """Length of ``text`` in code units of ``encoding``."""
+    if text.isascii():
+        return len(text)
+    if encoding == UTF8:
+        return len(text.encode("utf-8", errors="surrogatepass"))
+    if encoding == UTF32:
+        return len(text)
+    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2
+
+
+def char_index(text: str, column: int, encoding: str) -> int:
+    """The character index of a column given in code units; a column inside a character or
+    past the end of ``text`` snaps to that character or to the end."""
+    if text.isascii() or encoding == UTF32:
+        return min(column, len(text))
+    total = 0
+    for index, char in enumerate(text):
+        if total >= column:
+            return index
+        total += units(char, encoding)
+        if total > column:
+            return index
+    return len(text)
+
+
+def to_lsp_position(source: SourceText, pos: Position, encoding: str) -> types.Position:
+    """An ``ast`` position (1-based line, UTF-8 byte column) as an LSP position."""
+    if pos.line < 1:
+        return types.Position(line=0, character=0)
+    if pos.line > len(source.lines):
+        return end_position(source, encoding)
+    text = _content(source.line_text(pos.line))
+    if encoding == UTF8 and text.isascii():
+        return types.Position(line=pos.line - 1, character=min(pos.col, len(text)))
+    chars = min(source.char_col(pos), len(text))
+    return types.Position(line=pos.line - 1, character=units(text[:chars], encoding))
+
+
+def from_lsp_position(source: SourceText, pos: types.Position, encoding: str) -> Position:
+    """An LSP position as an ``ast`` position, clamped to the text."""
+    if pos.line >= len(source.lines):
+        last = len(source.lines)
+        return Position(last, len(source.line_text(last).encode("utf-8", "surrogatepass")))
+    text = _content(source.line_text(pos.line + 1))
+    chars = char_index(text, pos.character, encoding)
+    return Position(pos.line + 1, source.byte_col(pos.line + 1, chars))
+
+
+def to_lsp_range(source: SourceText, start: Position, end: Position, encoding: str) -> types.Range:
+    return types.Range(
+        start=to_lsp_position(source, start, encoding), end=to_lsp_position(source, end, encoding)
+    )
+
+
+def offset_position(source: SourceText, offset: int, encoding: str) -> types.Position:
+    """The LSP position of a character offset into the text."""
+    offset = max(0, min(offset, len(source.text)))
+    index = bisect.bisect_right(source.line_starts, offset) - 1
+    if index >= len(source.lines):
+        return end_position(source, encoding)
+    line = source.lines[index]
+    column = offset - source.line_starts[index]
+    return types.Position(line=index, character=units(line[:column], encoding))
+
+
+def end_position(source: SourceText, encoding: str) -> types.Position:
+    """The position just after the last character."""
+    last = source.lines[-1]
+    if last.endswith(("\n", "\r")):
+        return types.Position(line=len(source.lines), character=0)
+    return types.Position(line=len(source.lines) - 1, character=units(last, encoding))
+
+
+def contains(range_: types.Range, pos: types.Position) -> bool:
+    start = (range_.start.line, range_.start.character)
+    end = (range_.end.line, range_.end.character)
+    return start <= (pos.line, pos.character) <= end
+
+
+def text_edit(source: SourceText, edit: Edit, encoding: str) -> types.TextEdit:
+    return types.TextEdit(
+        range=to_lsp_range(source, edit.start, edit.end, encoding), new_text=edit.new_text
+    )
+
+
+def text_replacement(source: SourceText, new_text: str, encoding: str) -> list[types.TextEdit]:
+    """The smallest single edit that turns the text into ``new_text`` (none when equal)."""
+    old = source.text
+    if old == new_text:
+        return []
+    prefix = 0
+    limit = min(len(old), len(new_text))
+    while prefix < limit and old[prefix] == new_text[prefix]:
+        prefix += 1
+    suffix = 0
+    while (
+        suffix < limit - prefix
+        and old[len(old) - 1 - suffix] == new_text[len(new_text) - 1 - suffix]
+    ):
+        suffix += 1
+    start = offset_position(source, prefix, encoding)
+    end = offset_position(source, len(old) - suffix, encoding)
+    replacement = new_text[prefix : len(new_text) - suffix]
+    return [types.TextEdit(range=types.Range(start=start, end=end), new_text=replacement)]
+
+
+def fix_data(fix: Fix | None, source: SourceText, encoding: str, version: int | None) -> Any:
+    """What a code action needs to apply a fix, stored in ``Diagnostic.data``: the document
+    version the edits were computed for and the edits in the negotiated encoding."""
+    data: dict[str, Any] = {"version": version}
+    if fix is not None and fix.edits:
+        data["fix"] = {
+            "title": fix.title,
+            "applicability": fix.applicability.value,
+            "edits": [
+                {
+                    "range": _range_json(to_lsp_range(source, e.start, e.end, encoding)),
+                    "newText": e.new_text,
+                }
+                for e in fix.edits
+            ],
+        }
+    return data
+
+
+def _range_json(range_: types.Range) -> dict[str, dict[str, int]]:
+    return {
+        "start": {"line": range_.start.line, "character": range_.start.character},
+        "end": {"line": range_.end.line, "character": range_.end.character},
+    }
+
+
+def _range_from_json(value: Mapping[str, Any]) -> types.Range:
+    start, end = value["start"], value["end"]
+    return types.Range(
+        start=types.Position(line=int(start["line"]), character=int(start["character"])),
+        end=types.Position(line=int(end["line"]), character=int(end["character"])),
+    )
+
+
+class StoredFix:
+    """A fix read back from ``Diagnostic.data``."""
+
+    def __init__(self, title: str, applicability: Applicability, edits: list[types.TextEdit]):
+        self.title = title
+        self.applicability = applicability
+        self.edits = edits
+
+
+def data_version(data: Any) -> int | None:
+    if isinstance(data, Mapping) and isinstance(data.get("version"), int):
+        return int(data["version"])
+    return None
+
+
+def stored_fix(data: Any) -> StoredFix | None:
+    """The fix in a diagnostic's ``data``; None when there is none or it is malformed."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("fix"), Mapping):
+        return None
+    fix = data["fix"]
+    try:
+        edits = [
+            types.TextEdit(range=_range_from_json(e["range"]), new_text=str(e["newText"]))
+            for e in fix["edits"]
+        ]
+        return StoredFix(str(fix["title"]), Applicability(fix["applicability"]), edits)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def to_lsp_diagnostic(
+    diagnostic: Diagnostic,
+    source: SourceText,
+    uri: str,
+    encoding: str,
+    version: int | None,
+    lookup: SourceLookup,
+) -> types.Diagnostic:
+    related = [
+        types.DiagnosticRelatedInformation(
+            location=_location(r.path, r.start, r.end, source, uri, encoding, lookup),
+            message=r.message,
+        )
+        for r in diagnostic.related
+    ]
+    tags = (
+        [types.DiagnosticTag.Deprecated]
+        if diagnostic.code.startswith(DEPRECATED_FAMILIES)
+        else None
+    )
+    return types.Diagnostic(
+        range=to_lsp_range(source, diagnostic.start, diagnostic.end, encoding),
+        message=diagnostic.message,
+        severity=SEVERITIES[diagnostic.severity],
+        code=diagnostic.code,
+        source=SOURCE,
+        tags=tags,
+        related_information=related or None,
+        data=fix_data(diagnostic.fix, source, encoding, version),
+    )
+
+
+def to_lsp_diagnostics(
+    diagnostics: Iterable[Diagnostic],
+    source: SourceText,
+    uri: str,
+    encoding: str,
+    version: int | None,
+    lookup: SourceLookup,
+) -> list[types.Diagnostic]:
+    return [to_lsp_diagnostic(d, source, uri, encoding, version, lookup) for d in diagnostics]
+
+
+def _location(
+    path: str | None,
+    start: Position,
+    end: Position,
+    source: SourceText,
+    uri: str,
+    encoding: str,
+    lookup: SourceLookup,
+) -> types.Location:
+    if path is None:
+        return types.Location(uri=uri, range=to_lsp_range(source, start, end, encoding))
+    other_uri = from_fs_path(str(Path(path).resolve())) or path
+    other = lookup(other_uri)
+    if other is None:  # unreadable: byte columns are the best available guess
+        return types.Location(
+            uri=other_uri,
+            range=types.Range(
+                start=types.Position(line=max(start.line - 1, 0), character=start.col),
+                end=types.Position(line=max(end.line - 1, 0), character=end.col),
+            ),
+        )
+    return types.Location(uri=other_uri, range=to_lsp_range(other, start, end, encoding))

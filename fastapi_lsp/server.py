@@ -1,0 +1,288 @@
+"""The language server: its state, the lifecycle, and the scheduling of analyses.
+
+Features live in their own modules (``documents``, ``code_actions``, ``hover``,
+``configuration``); each registers its handlers on the server in ``create_server``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidRequest, JsonRpcServerNotInitialized
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument, Workspace
+
+from fastapi_lint import __version__
+from fastapi_lint.rules import all_rules
+from fastapi_lint.source import SourceText, decode_source
+from fastapi_lsp.analysis import Analysis, analyse
+from fastapi_lsp.convert import UTF8, UTF16
+from fastapi_lsp.settings import DocumentSettings, SettingsResolver
+
+logger = logging.getLogger(__name__)
+
+NAME = "fastapi-lint"
+# LSP and Python end lines only at these; ``str.splitlines`` also splits at form feeds and
+# other characters, which would misplace incremental edits after them
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+class Document(TextDocument):
+    """A pygls text document whose lines end where LSP says they do."""
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(_LINE.findall(self.source))
+
+
+class DocumentWorkspace(Workspace):
+    def _create_text_document(
+        self,
+        doc_uri: str,
+        source: str | None = None,
+        version: int | None = None,
+        language_id: str | None = None,
+    ) -> TextDocument:
+        return Document(
+            doc_uri,
+            source=source,
+            version=version,
+            language_id=language_id,
+            sync_kind=types.TextDocumentSyncKind.Incremental,
+            position_codec=self.position_codec,
+        )
+
+
+class FastAPILintProtocol(LanguageServerProtocol):
+    """pygls' protocol with the parts of the lifecycle it leaves out: UTF-8 preferred whenever
+    the client offers it, ``ServerNotInitialized`` before ``initialize`` and
+    ``InvalidRequest`` after ``shutdown``."""
+
+    _initialize_seen = False
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(
+        self, params: types.InitializeParams
+    ) -> Generator[Any, Any, types.InitializeResult]:
+        self._initialize_seen = True
+        general = params.capabilities.general
+        if general is not None and general.position_encodings:
+            offered = list(general.position_encodings)
+            if UTF8 in offered:  # prefer UTF-8: ast columns are UTF-8 already
+                general.position_encodings = [UTF8, *(e for e in offered if e != UTF8)]
+        result: types.InitializeResult = yield from super().lsp_initialize(params)
+        old = self.workspace
+        self._workspace = DocumentWorkspace(
+            old.root_uri,
+            types.TextDocumentSyncKind.Incremental,
+            list(old.folders.values()),
+            old.position_encoding,
+        )
+        return result
+
+    def handle_message(self, message: Any) -> None:
+        method = getattr(message, "method", None)
+        is_request = method is not None and getattr(message, "id", None) is not None
+        if not self._initialize_seen and method not in (None, types.INITIALIZE, types.EXIT):
+            if is_request:
+                not_initialized = JsonRpcServerNotInitialized("the server is not initialized")
+                self._send_response(message.id, None, not_initialized.to_response_error())
+            return  # notifications before initialize are dropped
+        if self._shutdown and is_request and method != types.EXIT:
+            shutting_down = JsonRpcInvalidRequest("the server is shutting down")
+            self._send_response(message.id, None, shutting_down.to_response_error())
+            return
+        super().handle_message(message)
+
+
+class FastAPILintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            NAME,
+            __version__,
+            protocol_cls=FastAPILintProtocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
+        self.resolver = SettingsResolver(self.show_error_once)
+        self.analyses: dict[str, Analysis] = {}
+        self.pending: dict[str, asyncio.Task[None]] = {}
+        self.shutdown_requested = False
+        self._shown: set[str] = set()
+        self._logged: set[tuple[str, str, str]] = set()
+        all_rules()  # load every rule before analyses run in worker threads
+
+    # -- the client ---------------------------------------------------------------------
+
+    @property
+    def encoding(self) -> str:
+        encoding = self.workspace.position_encoding
+        return str(
+            encoding.value
+            if isinstance(encoding, types.PositionEncodingKind)
+            else encoding or UTF16
+        )
+
+    @property
+    def pull_diagnostics(self) -> bool:
+        """The client asks for diagnostics itself (``textDocument/diagnostic``): then the
+        server does not push them too, which would show every finding twice."""
+        text_document = self.client_capabilities.text_document
+        return text_document is not None and text_document.diagnostic is not None
+
+    def show_error_once(self, message: str) -> None:
+        if message in self._shown:
+            return
+        self._shown.add(message)
+        logger.warning("%s", message)
+        self.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Error, message=message)
+        )
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    # -- documents ----------------------------------------------------------------------
+
+    def document(self, uri: str) -> TextDocument | None:
+        """The open document at ``uri``; None for documents the client has not opened."""
+        document: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
+        return document
+
+    def source_of(self, uri: str) -> SourceText | None:
+        """An open document's text, else the file's, for related locations in other files."""
+        document = self.document(uri)
+        if document is not None:
+            return SourceText(document.source)
+        try:
+            return SourceText(decode_source(Path(to_fs_path(uri) or uri).read_bytes()).text)
+        except OSError:
+            return None
+
+    def settings_for(self, document: TextDocument) -> DocumentSettings:
+        return self.resolver.for_path(document.path if _is_file(document.uri) else None)
+
+    def cached_analysis(self, document: TextDocument) -> Analysis | None:
+        analysis = self.analyses.get(document.uri)
+        if analysis is None or analysis.version != document.version:
+            return None
+        if analysis.settings != self.settings_for(document):
+            return None
+        return analysis
+
+    async def analysis(self, document: TextDocument) -> Analysis:
+        """The analysis of the document's current version (cached, or run now)."""
+        cached = self.cached_analysis(document)
+        if cached is not None:
+            return cached
+        return await self._run(document)
+
+    async def _run(self, document: TextDocument) -> Analysis:
+        uri, version, text = document.uri, document.version, document.source
+        settings = self.settings_for(document)
+        started = time.perf_counter()
+        path = document.path or uri
+        analysis = await asyncio.to_thread(analyse, uri, version, text, path, settings)
+        logger.debug(
+            "%s v%s analysed in %.1f ms", uri, version, (time.perf_counter() - started) * 1000
+        )
+        self._report_failures(analysis)
+        current = self.document(uri)
+        if current is not None and current.version == version:
+            self.analyses[uri] = analysis
+        return analysis
+
+    def _report_failures(self, analysis: Analysis) -> None:
+        for failure in analysis.failures:
+            key = (analysis.uri, failure.code, failure.error)
+            if key in self._logged:
+                continue
+            self._logged.add(key)
+            self.log(
+                f"fastapi-lint: rule {failure.code} failed on {analysis.uri} and was skipped: "
+                f"{failure.error}",
+                types.MessageType.Error,
+            )
+
+    # -- publishing ---------------------------------------------------------------------
+
+    def schedule(self, uri: str, *, debounce: bool) -> None:
+        """Analyse and publish a document: after a quiet ``debounce-ms`` when it changed, at
+        once when it was opened or saved. A newer request cancels the pending one."""
+        if self.pull_diagnostics:
+            return
+        pending = self.pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        delay = self.resolver.client.debounce_ms / 1000 if debounce else 0.0
+        self.pending[uri] = asyncio.ensure_future(self._analyse_and_publish(uri, delay))
+
+    def schedule_all(self) -> None:
+        """Re-check every open document (after a configuration change)."""
+        for uri in list(self.workspace.text_documents):
+            self.schedule(uri, debounce=False)
+        if self.pull_diagnostics and _refresh_support(self.client_capabilities):
+            self.workspace_diagnostic_refresh(None)
+
+    async def _analyse_and_publish(self, uri: str, delay: float) -> None:
+        task = asyncio.current_task()
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            document = self.document(uri)
+            if document is None:
+                return
+            version = document.version
+            analysis = await self.analysis(document)
+            current = self.document(uri)
+            if current is None or current.version != version:
+                return  # a late result for an old version is never published
+            self.publish(uri, version, analysis.lsp_diagnostics(self.encoding, self.source_of))
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # never let one document take the server down
+            logger.exception("analysing %s failed", uri)
+        finally:
+            if self.pending.get(uri) is task:
+                del self.pending[uri]
+
+    def publish(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
+        )
+
+    def forget(self, uri: str) -> None:
+        """A document was closed: nothing pending, nothing cached, no diagnostics left."""
+        pending = self.pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        self.analyses.pop(uri, None)
+        self.publish(uri, None, [])
+
+
+def _is_file(uri: str) -> bool:
+    return uri.startswith("file:")
+
+
+def _refresh_support(capabilities: types.ClientCapabilities) -> bool:
+    workspace = capabilities.workspace
+    return bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
+
+
+def create_server() -> FastAPILintServer:
+    from fastapi_lsp import code_actions, configuration, documents, hover
+
+    server = FastAPILintServer()
+    for feature_module in (configuration, documents, code_actions, hover):
+        feature_module.register(server)
+    return server
