@@ -164,10 +164,16 @@ class ModuleFacts:
                         yield node, func
 
     def in_main_guard(self, node: ast.AST) -> bool:
-        """True inside ``if __name__ == "__main__":``."""
+        """True inside the body of ``if __name__ == "__main__":`` (not its ``else``)."""
+        child = node
         for ancestor in self.ancestors(node):
-            if isinstance(ancestor, ast.If) and _is_main_guard(ancestor.test):
+            if (
+                isinstance(ancestor, ast.If)
+                and any(child is statement for statement in ancestor.body)
+                and _is_main_guard(ancestor.test)
+            ):
                 return True
+            child = ancestor
         return False
 
     # --- types of bindings ----------------------------------------------------------------
@@ -309,13 +315,14 @@ class ModuleFacts:
 
 
 def _is_main_guard(test: ast.expr) -> bool:
-    return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and test.left.id == "__name__"
-        and len(test.comparators) == 1
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value == "__main__"
+    """``__name__ == "__main__"``, either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = (test.left, test.comparators[0])
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
     )
 
 
