@@ -8,6 +8,7 @@ read?". Both answer conservatively: ``None``/``True`` when the module does not p
 from __future__ import annotations
 
 import ast
+import weakref
 from collections.abc import Iterator
 
 from fastapi_lint.facts import FunctionInfo, ModuleFacts
@@ -18,6 +19,13 @@ _TRANSPARENT_METHOD_DECORATORS = {
     "builtins.classmethod",
     "abc.abstractmethod",
 }
+
+# Computed once per module and per function: rules ask these questions for every call.
+_MODULE_COROUTINES: weakref.WeakKeyDictionary[ModuleFacts, dict[str, FunctionInfo]] = (
+    weakref.WeakKeyDictionary()
+)
+_READ_NAMES: weakref.WeakKeyDictionary[FunctionInfo, frozenset[str]] = weakref.WeakKeyDictionary()
+_BOUND_NAMES: weakref.WeakKeyDictionary[FunctionInfo, frozenset[str]] = weakref.WeakKeyDictionary()
 
 
 def called_coroutine_function(facts: ModuleFacts, call: ast.Call) -> FunctionInfo | None:
@@ -41,67 +49,88 @@ def is_name_read(func: FunctionInfo, name: str) -> bool:
     """True when ``name`` is read anywhere in the function, nested functions and lambdas
     included (a closure may use it), or when the name is declared ``global``/``nonlocal``
     (then another scope may read it)."""
-    for node in _walk_body(func.node):
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
-            return True
-        if isinstance(node, ast.Global | ast.Nonlocal) and name in node.names:
-            return True
-    return False
+    names = _READ_NAMES.get(func)
+    if names is None:
+        names = _READ_NAMES[func] = frozenset(_read_names(func))
+    return name in names
 
 
 def is_bound_in_function(func: FunctionInfo, name: str) -> bool:
     """True when the function's own scope binds ``name``: a parameter, an assignment, a loop
     or ``with`` target, an import, a nested ``def``/``class`` or a ``global`` declaration."""
-    if any(param.arg == name for param in func.parameters):
-        return True
-    return any(_binds(node, name) for node in func.own_nodes)
+    names = _BOUND_NAMES.get(func)
+    if names is None:
+        bound = {param.arg for param in func.parameters}
+        bound.update(name for node in func.own_nodes for name in _bound_names(node))
+        names = _BOUND_NAMES[func] = frozenset(bound)
+    return name in names
 
 
-def _binds(node: ast.AST, name: str) -> bool:
-    """True when ``node`` binds ``name`` in the scope it runs in."""
-    if isinstance(node, ast.Name):
-        return node.id == name and not isinstance(node.ctx, ast.Load)
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return node.name == name
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        return any((a.asname or a.name.split(".")[0]) == name for a in node.names)
-    if isinstance(node, ast.Global | ast.Nonlocal):
-        return name in node.names
-    if isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar):
-        return node.name == name
-    return False
+def _read_names(func: FunctionInfo) -> Iterator[str]:
+    for statement in func.node.body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                yield node.id
+            elif isinstance(node, ast.Global | ast.Nonlocal):
+                yield from node.names
 
 
-def _walk_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
-    for statement in node.body:
-        yield from ast.walk(statement)
+def _bound_names(node: ast.AST) -> Iterator[str]:
+    """The names ``node`` binds in the scope it runs in."""
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        yield node.id
+    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        yield node.name
+    elif isinstance(node, ast.Import | ast.ImportFrom):
+        yield from ((a.asname or a.name.split(".")[0]) for a in node.names)
+    elif isinstance(node, ast.Global | ast.Nonlocal):
+        yield from node.names
+    elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+        yield node.name
 
 
 def _module_coroutine(facts: ModuleFacts, name: str, at: ast.AST) -> FunctionInfo | None:
+    func = _module_coroutines(facts).get(name)
+    if func is None:
+        return None
     enclosing = facts.function_of(at)
     while enclosing is not None:
         if is_bound_in_function(enclosing, name):
             return None
         enclosing = enclosing.parent_function
-    if not _bound_only_by_defs(facts, name):
-        return None
-    defs = [f for f in facts.functions if _is_module_level(f) and f.name == name]
-    # `if ...: async def f` / `else: def f`: which one runs is not provable
-    if not defs or not all(f.is_async for f in defs):
-        return None
-    func = facts.module_function(name)
-    if func is None or not _decorators_keep_function(facts, func):
-        return None
     return func
 
 
-def _bound_only_by_defs(facts: ModuleFacts, name: str) -> bool:
-    """The module binds ``name`` with ``def`` statements only: no assignment such as
-    ``fetch = retry(fetch)``, import, class or ``global`` rebinding elsewhere."""
-    for node in facts.module_nodes:
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _binds(node, name):
-            return False
-    return not any(isinstance(node, ast.Global) and name in node.names for node in facts.all_nodes)
+def _module_coroutines(facts: ModuleFacts) -> dict[str, FunctionInfo]:
+    """Module-level names that are bound to an ``async def`` and nothing else: no sync
+    ``def`` of the same name in another branch, no assignment such as
+    ``fetch = retry(fetch)``, import, class or ``global`` rebinding, no decorator that may wrap
+    the function."""
+    cached = _MODULE_COROUTINES.get(facts)
+    if cached is not None:
+        return cached
+    defs: dict[str, list[FunctionInfo]] = {}
+    for func in facts.functions:
+        if _is_module_level(func):
+            defs.setdefault(func.name, []).append(func)
+    rebound = {
+        name
+        for node in facts.module_nodes
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for name in _bound_names(node)
+    }
+    rebound.update(
+        name for node in facts.all_nodes if isinstance(node, ast.Global) for name in node.names
+    )
+    found = {}
+    for name, functions in defs.items():
+        last = functions[-1]
+        if name in rebound or not all(f.is_async for f in functions):
+            continue
+        if _decorators_keep_function(facts, last):
+            found[name] = last
+    _MODULE_COROUTINES[facts] = found
+    return found
 
 
 def _is_module_level(func: FunctionInfo) -> bool:
