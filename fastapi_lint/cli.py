@@ -7,7 +7,9 @@ files that could not be parsed).
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -172,6 +174,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        # a console that cannot show a character (a cp1252 terminal, PYTHONIOENCODING=ascii)
+        # gets an escape instead of a crash
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader went away (`fastapi-lint check | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
@@ -310,6 +327,13 @@ def _summary(
             if args.show_fixes
             else ".\n"
         )
+    unreadable = sum(1 for r in reports if r.parse_error or r.io_error)
+    if not findings and unreadable:
+        err.write(
+            f"No findings in {_plural(len(reports), 'file')} checked; "
+            f"{_plural(unreadable, 'file')} could not be checked.\n"
+        )
+        return
     if not findings:
         err.write(f"All checks passed! ({_plural(len(reports), 'file')} checked)\n")
         return

@@ -122,12 +122,17 @@ class Settings:
     ) -> Settings:
         """Settings with command-line flags applied on top (each value validated)."""
         changes: dict[str, Any] = {}
+        base_ignore, base_extend_select = self.ignore, self.extend_select
         if select is not None:
+            # as in Ruff, a selection on the command line replaces the configured one, its
+            # `ignore` and `extend-select` included (`per-file-ignores` still apply)
             changes["select"] = _codes("--select", list(select))
+            changes["ignore"] = changes["extend_select"] = ()
+            base_ignore = base_extend_select = ()
         if ignore:
-            changes["ignore"] = self.ignore + _codes("--ignore", list(ignore))
+            changes["ignore"] = base_ignore + _codes("--ignore", list(ignore))
         if extend_select:
-            changes["extend_select"] = self.extend_select + _codes(
+            changes["extend_select"] = base_extend_select + _codes(
                 "--extend-select", list(extend_select)
             )
         if exclude is not None:

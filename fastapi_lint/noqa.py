@@ -9,10 +9,10 @@ from fastapi_lint.source import SourceText
 
 # flake8's own pattern: `# noqa`, `# noqa: FAS101`, `# NOQA:FAS101,FAS102`
 NOQA_PATTERN = re.compile(
-    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][0-9]+(?:[,\s]+[A-Z][0-9]+)*))?",
+    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
     re.IGNORECASE,
 )
-_CODE = re.compile(r"[A-Z][0-9]+", re.IGNORECASE)
+_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
 
 def noqa_codes(line: str) -> tuple[str, ...] | None:

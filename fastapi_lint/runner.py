@@ -49,6 +49,9 @@ def check_file(path: Path, settings: Settings, mode: FixMode | None) -> FileRepo
         report.io_error = error.strerror or str(error)
         return report
     decoded = decode_source(data)
+    if decoded.error is not None:  # the interpreter would refuse it too
+        report.parse_error = decoded.error
+        return report
     rules = settings.rules_for_path(relative_to_root(path, settings.root))
     module_name = module_name_for(path)
     try:

@@ -18,21 +18,33 @@ class DecodedSource:
     text: str
     encoding: str
     exact: bool  # False when undecodable bytes were escaped: never write such a file back
+    error: str | None = None  # why the bytes do not decode, as the user should read it
 
 
 def decode_source(data: bytes) -> DecodedSource:
     """Decode a Python file as the interpreter would (PEP 263 cookie, BOM), never raising."""
+    declaration_error = None
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except (SyntaxError, LookupError):
+    except (SyntaxError, LookupError) as error:
         encoding = "utf-8"
+        declaration_error = str(error)
     try:
         text = data.decode(encoding)
-        if encoding == "utf-8-sig":
-            encoding = "utf-8-sig"
-        return DecodedSource(text, encoding, True)
-    except (UnicodeDecodeError, LookupError):
-        return DecodedSource(data.decode("utf-8", errors="surrogateescape"), "utf-8", False)
+        # an unknown or contradictory coding cookie: the interpreter refuses the file
+        return DecodedSource(text, encoding, declaration_error is None, declaration_error)
+    except (UnicodeDecodeError, LookupError) as error:
+        text = data.decode("utf-8", errors="surrogateescape")
+        return DecodedSource(text, "utf-8", False, _decode_error(data, encoding, error))
+
+
+def _decode_error(data: bytes, encoding: str, error: Exception) -> str:
+    if not isinstance(error, UnicodeDecodeError):
+        return f"unknown encoding {encoding!r}"
+    before = data[: error.start]
+    line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    byte = data[error.start]
+    return f"byte 0x{byte:02x} is not valid {encoding} (line {line}); declare the file's encoding"
 
 
 class SourceText:
