@@ -7,6 +7,7 @@ files that could not be parsed).
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
 import os
@@ -164,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
 
+    commands.add_parser(
+        "server",
+        help="run the language server (stdio; --tcp --host H --port N for debugging)",
+        add_help=False,
+    )
+
     rule = commands.add_parser(
         "rule", help="show a rule's documentation", description="Print the documentation of a rule."
     )
@@ -189,6 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["server"]:
+        return _server(arguments[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
@@ -353,6 +363,13 @@ def _summary(
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _server(arguments: list[str]) -> int:
+    """Hand over to the language server, which the core never imports statically (it would
+    pull pygls into every ``check`` run)."""
+    server = importlib.import_module("fastapi_lsp.__main__")
+    return int(server.main(arguments))
 
 
 def _rules(args: argparse.Namespace, out: TextIO) -> int:

@@ -93,7 +93,9 @@ def _read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _ancestor_gitignores(top: Path, settings: Settings) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
+def _ancestor_gitignores(
+    top: Path, settings: Settings
+) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
     """``.gitignore`` files above the walked directory, up to the repository or project root."""
     found: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
     root = settings.root.resolve()
@@ -106,7 +108,9 @@ def _ancestor_gitignores(top: Path, settings: Settings) -> list[tuple[Path, path
     return list(reversed(found))
 
 
-def _git_ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]) -> bool:
+def _git_ignored(
+    path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]
+) -> bool:
     for base, spec in ignores:
         try:
             relative = path.relative_to(base).as_posix()

@@ -147,10 +147,15 @@ class ModuleFacts:
         return None
 
     def resolve_function(self, expr: ast.AST | None) -> FunctionInfo | None:
-        """The module function a name refers to (``get_db`` in ``Depends(get_db)``)."""
-        if isinstance(expr, ast.Name) and self._names.is_local(expr.id, expr):
-            return self.module_function(expr.id)
-        return None
+        """The module function a name refers to (``get_db`` in ``Depends(get_db)``); None when
+        a parameter, local variable or import of the same name shadows it there."""
+        if not isinstance(expr, ast.Name):
+            return None
+        if self._names.binding_scope(expr.id, expr) is not self.tree:
+            return None
+        if not self._names.is_local(expr.id, expr):
+            return None  # the module binds it by an import that wins over the def
+        return self.module_function(expr.id)
 
     def async_functions(self) -> Iterator[FunctionInfo]:
         return (f for f in self._walk.functions if f.is_async)
@@ -200,7 +205,10 @@ class ModuleFacts:
         scopes.append(self._walk.module_nodes)
         line = getattr(at, "lineno", 10**9)
         for nodes in scopes:
-            origin = _origin_in(nodes, name, line)
+            # a module-level binding is in force whenever a function body runs; in the scope
+            # of `at` itself only the assignments before it count
+            before = line if func is None or nodes is func.own_nodes else 10**9
+            origin = _origin_in(nodes, name, before)
             if origin is not None:
                 return _strip_annotated(origin, self)
             local = func.node if func is not None and nodes is func.own_nodes else None
@@ -336,7 +344,7 @@ def _origin_in(nodes: list[ast.AST], name: str, line: int) -> ast.expr | None:
                 annotation = node.annotation
             continue
         value, value_line = _assigned_value(node, name)
-        if value is not None and (best is None or best_line < value_line <= line):
+        if value is not None and best_line < value_line <= line:
             best, best_line = value, value_line
     return annotation if annotation is not None else best
 

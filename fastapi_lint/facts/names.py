@@ -221,6 +221,16 @@ class NameResolver:
             return canonical(".".join([root, *reversed(parts)]))
         return root
 
+    def binding_scope(self, name: str, at: ast.AST) -> ScopeNode | None:
+        """The innermost scope that binds ``name`` as seen from ``at`` (by a def, assignment,
+        parameter or import); None when nothing in the module binds it."""
+        if self.comprehension_binds(name, at):
+            return self._walk.scope_of.get(at, self._tree)
+        for scope in self.scope_chain(at):
+            if name in self._local_bindings.get(scope, ()) or name in self._imports.get(scope, {}):
+                return scope
+        return None
+
     def is_local(self, name: str, at: ast.AST) -> bool:
         """True when ``name`` is bound by a def/assignment/parameter (not an import) at ``at``."""
         if self.comprehension_binds(name, at):
