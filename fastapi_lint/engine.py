@@ -104,12 +104,16 @@ def check_text(
     return run_rules(facts, rules, options, honour_noqa=honour_noqa)
 
 
-def applicable(fix: Fix | None, unsafe: bool) -> bool:
+def applicable(fix: Fix | None, unsafe: bool, actions: bool = False) -> bool:
+    """Whether a fix is applied: safe ones always, unsafe ones with ``unsafe``, editor
+    actions only when ``actions`` (the editor applying every action, and the tests)."""
     if fix is None or not fix.edits:
         return False
     if fix.applicability is Applicability.SAFE:
         return True
-    return unsafe and fix.applicability is Applicability.UNSAFE
+    if fix.applicability is Applicability.UNSAFE:
+        return unsafe
+    return actions
 
 
 @dataclass
@@ -126,6 +130,7 @@ def fix_text(
     settings: Settings | None = None,
     *,
     unsafe: bool = False,
+    actions: bool = False,
     module_name: str | None = None,
 ) -> FixResult:
     """Apply fixes until nothing changes (at most ``MAX_FIX_ROUNDS`` rounds). A round whose
@@ -133,7 +138,7 @@ def fix_text(
     fixed: Counter[str] = Counter()
     result = check_text(text, path, rules, settings, module_name=module_name)
     for _ in range(MAX_FIX_ROUNDS):
-        candidates = [d for d in result.diagnostics if applicable(d.fix, unsafe)]
+        candidates = [d for d in result.diagnostics if applicable(d.fix, unsafe, actions)]
         if not candidates:
             break
         by_fix = {id(d.fix): d for d in candidates}

@@ -3,7 +3,8 @@
 A fixture is `tests/fixtures/<family>/<CODE>_<name>[_<variant>].py`; only the rule named by
 the file's code runs on it. Header lines `# option: <rule-name>.<option> = <TOML value>` set
 rule options. `<stem>.fixed.py` beside a fixture is the expected text after applying every
-safe and unsafe fix of that rule.
+safe and unsafe fix of that rule; `<stem>.actions.py` the text after every fix including the
+editor-only actions.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ class Fixture:
     def fixed_path(self) -> Path:
         return self.path.with_name(self.path.stem + ".fixed.py")
 
+    @property
+    def actions_path(self) -> Path:
+        """Expected text after every fix, editor actions included."""
+        return self.path.with_name(self.path.stem + ".actions.py")
+
     def expected(self) -> Counter[tuple[int, str]]:
         found: Counter[tuple[int, str]] = Counter()
         for number, line in enumerate(self.text.splitlines(), start=1):
@@ -62,7 +68,7 @@ class Fixture:
 def all_fixtures() -> list[Fixture]:
     fixtures = []
     for path in sorted(FIXTURES.rglob("FAS*.py")):
-        if path.name.endswith(".fixed.py"):
+        if path.name.endswith((".fixed.py", ".actions.py")):
             continue
         rule = get_rule(path.name[:6])
         if rule is None:

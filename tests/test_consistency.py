@@ -82,7 +82,11 @@ def test_rule_docstring_has_every_section(rule: Rule) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_rule_has_a_firing_fixture(rule: Rule) -> None:
-    fixtures = [p for p in FIXTURES.rglob(f"{rule.code}_*.py") if not p.name.endswith(".fixed.py")]
+    fixtures = [
+        p
+        for p in FIXTURES.rglob(f"{rule.code}_*.py")
+        if not p.name.endswith((".fixed.py", ".actions.py"))
+    ]
     assert fixtures, f"{rule.code} has no fixture"
     marked = [
         line
@@ -122,3 +126,8 @@ def test_every_fixture_names_a_registered_rule() -> None:
     codes = {r.code for r in RULES}
     for path in FIXTURES.rglob("FAS*.py"):
         assert path.name[:6] in codes, path
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.fix == "action"], ids=lambda r: r.code)
+def test_rule_with_editor_action_has_expected_action_output(rule: Rule) -> None:
+    assert list(FIXTURES.rglob(f"{rule.code}_*.actions.py")), f"{rule.code} action is untested"

@@ -43,3 +43,17 @@ def test_safe_fixes_alone_leave_valid_code(fixture: Fixture) -> None:
     parse_module(result.text)
     remaining = check_text(result.text, str(fixture.path), [fixture.rule], fixture.settings())
     assert not [d for d in remaining.diagnostics if applicable(d.fix, unsafe=False)]
+
+
+WITH_ACTIONS = [f for f in FIXTURES if f.actions_path.exists()]
+
+
+@pytest.mark.parametrize("fixture", WITH_ACTIONS, ids=lambda f: f.id)
+def test_editor_actions_produce_the_expected_text(fixture: Fixture) -> None:
+    settings = fixture.settings()
+    result = fix_text(
+        fixture.text, str(fixture.path), [fixture.rule], settings, unsafe=True, actions=True
+    )
+    assert result.text == fixture.actions_path.read_text("utf-8")
+    parse_module(result.text)
+    assert result.fixed[fixture.rule.code] > 0

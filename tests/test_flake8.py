@@ -123,7 +123,7 @@ def registered_fixtures() -> list[Fixture]:
     found = []
     for path in sorted(FIXTURES.rglob("FAS*.py")):
         rule = get_rule(path.name[:6])
-        if rule is not None and not path.name.endswith(".fixed.py"):
+        if rule is not None and not path.name.endswith((".fixed.py", ".actions.py")):
             found.append(Fixture(path, rule))
     return found
 
