@@ -5,7 +5,9 @@ Finds `async def` path operations that receive a synchronous database session: a
 annotated `sqlalchemy.orm.Session`/`sqlmodel.Session` with `Depends(...)`, or a dependency of
 the module (directly or through other dependencies of the module) that yields or returns one
 (`Session(engine)`, `SessionLocal()` of a `sessionmaker`, or a `Session`/`Generator[Session, ...]`
-return annotation).
+return annotation). Along a chain, an `async def` dependency that receives the session counts,
+and a `def` one only when what it returns is built from the session (`ItemRepository(db)`):
+otherwise it uses the session in the threadpool, which is fine.
 
 ## Why is this bad?
 A sync session talks to the database with blocking I/O. FastAPI runs `def` path operations in
@@ -106,9 +108,28 @@ def _sync_session_chain(
             return [func.name]
         for inner in facts.dependencies_of(func):
             chain = _sync_session_chain(facts, inner, visited)
-            if chain is not None:
+            if chain is not None and _hands_session_on(func, inner):
                 return [func.name, *chain]
     return None
+
+
+def _hands_session_on(func: FunctionInfo, inner: DependencyUse) -> bool:
+    """Whether an intermediate dependency exposes the session it receives to the event loop:
+    an ``async def`` uses it there itself; a ``def`` runs in the threadpool and matters only
+    when what it returns or yields is built from the session (``ItemRepository(db)``)."""
+    if func.is_async:
+        return True
+    if inner.parameter is None:
+        return False
+    name = inner.parameter.arg
+    handed_on = [
+        node.value
+        for node in func.own_nodes
+        if isinstance(node, ast.Return | ast.Yield) and node.value is not None
+    ]
+    return any(
+        isinstance(n, ast.Name) and n.id == name for value in handed_on for n in ast.walk(value)
+    )
 
 
 def _provides_sync_session(facts: ModuleFacts, func: FunctionInfo) -> bool:
