@@ -194,27 +194,62 @@ class ModuleFacts:
         )
         if self._names.comprehension_binds(name, at):
             return None  # a comprehension variable, whatever it iterates over
-        scopes: list[list[ast.AST]] = []
+        line = getattr(at, "lineno", 10**9)
         if func is not None:
             for param in func.parameters:
                 if param.arg == name and param.annotation is not None:
                     return _strip_annotated(param.annotation, self)
                 if param.arg == name:
                     return None
-            scopes.append(func.own_nodes)
-        scopes.append(self._walk.module_nodes)
-        line = getattr(at, "lineno", 10**9)
-        for nodes in scopes:
-            # a module-level binding is in force whenever a function body runs; in the scope
-            # of `at` itself only the assignments before it count
-            before = line if func is None or nodes is func.own_nodes else 10**9
-            origin = _origin_in(nodes, name, before)
+            # in the scope of `at` itself only the assignments before it count
+            origin = self._assignment_origin(func.node, name, line)
             if origin is not None:
                 return _strip_annotated(origin, self)
-            local = func.node if func is not None and nodes is func.own_nodes else None
-            if local is not None and self._names.binds_in_scope(name, local):
+            if self._names.binds_in_scope(name, func.node):
                 return None  # bound in the function some other way (loop, import, ...)
-        return None
+        # a module-level binding is in force whenever a function body runs
+        before = line if func is None else 10**9
+        origin = self._assignment_origin(self.tree, name, before)
+        return _strip_annotated(origin, self) if origin is not None else None
+
+    @cached_property
+    def _assignments(
+        self,
+    ) -> dict[tuple[ast.AST, str], tuple[ast.expr | None, list[tuple[int, ast.expr]]]]:
+        """(scope, name) → (its annotation, the values assigned to it with their lines), from
+        ``name: T``, ``name = value`` and ``with value as name``; built in one pass."""
+        table: dict[tuple[ast.AST, str], tuple[ast.expr | None, list[tuple[int, ast.expr]]]] = {}
+        for node, scope in self._walk.scope_of.items():
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                _, values = table.get((scope, node.target.id), (None, []))
+                table[(scope, node.target.id)] = (node.annotation, values)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        table.setdefault((scope, target.id), (None, []))[1].append(
+                            (node.lineno, node.value)
+                        )
+            elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+                var = node.optional_vars
+                table.setdefault((scope, var.id), (None, []))[1].append(
+                    (var.lineno, node.context_expr)
+                )
+        return table
+
+    def _assignment_origin(self, scope: ast.AST, name: str, line: int) -> ast.expr | None:
+        """The annotation of ``name`` in ``scope``, else its last value assigned up to ``line``."""
+        entry = self._assignments.get((scope, name))
+        if entry is None:
+            return None
+        annotation, values = entry
+        if annotation is not None:
+            return annotation
+        best: ast.expr | None = None
+        best_line = -1
+        for value_line, value in values:
+            if best_line < value_line <= line:
+                best, best_line = value, value_line
+        return best
 
     def type_of(self, expr: ast.AST) -> str | None:
         """The qualified class of a value, when the module proves it:
@@ -332,33 +367,6 @@ def _is_main_guard(test: ast.expr) -> bool:
     return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
         isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
     )
-
-
-def _origin_in(nodes: list[ast.AST], name: str, line: int) -> ast.expr | None:
-    best: ast.expr | None = None
-    best_line = -1
-    annotation: ast.expr | None = None
-    for node in nodes:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            if node.target.id == name:
-                annotation = node.annotation
-            continue
-        value, value_line = _assigned_value(node, name)
-        if value is not None and best_line < value_line <= line:
-            best, best_line = value, value_line
-    return annotation if annotation is not None else best
-
-
-def _assigned_value(node: ast.AST, name: str) -> tuple[ast.expr | None, int]:
-    """The value ``node`` binds to ``name`` (``name = v`` or ``with v as name``), and its line."""
-    if isinstance(node, ast.Assign):
-        if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            return node.value, node.lineno
-    elif isinstance(node, ast.withitem):
-        var = node.optional_vars
-        if isinstance(var, ast.Name) and var.id == name:
-            return node.context_expr, var.lineno
-    return None, 0
 
 
 def _strip_annotated(annotation: ast.expr, facts: ModuleFacts) -> ast.expr:

@@ -10,7 +10,7 @@ is the kind of work that blocks; ``FILESYSTEM_QUERY`` entries are reported only 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from fastapi_lint.facts import FunctionInfo, ModuleFacts
@@ -180,9 +180,17 @@ class BlockingCall:
     kind: str
 
 
-def blocking_calls(facts: ModuleFacts, *, filesystem_queries: bool) -> Iterator[BlockingCall]:
-    """Known blocking calls that run directly on the event loop, in source order."""
+def blocking_calls(
+    facts: ModuleFacts,
+    *,
+    filesystem_queries: bool,
+    within: Collection[FunctionInfo] | None = None,
+) -> Iterator[BlockingCall]:
+    """Known blocking calls that run directly on the event loop, in source order (only in the
+    own bodies of ``within`` when given)."""
     for call, func in facts.calls_in_async_bodies():
+        if within is not None and func not in within:
+            continue
         found = _match(facts, call, func)
         if found is None or (found.kind == FILESYSTEM_QUERY and not filesystem_queries):
             continue

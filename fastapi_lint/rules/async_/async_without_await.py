@@ -64,9 +64,16 @@ ASYNC_DEF = re.compile(rb"async(\s+)def\s+")
 
 @rule(code="FAS102", name="async-without-await", default=True, fix="unsafe")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    blocking = _blocking_calls_by_function(facts)
-    for func in _path_operations_and_dependencies(facts):
-        if func not in blocking or not _could_be_sync(facts, func):
+    candidates = [
+        func
+        for func in _path_operations_and_dependencies(facts)
+        if func.is_async and _could_be_sync(facts, func)
+    ]
+    if not candidates:
+        return
+    blocking = _blocking_calls_by_function(facts, candidates)
+    for func in candidates:
+        if func not in blocking:
             continue
         header = _async_def_header(facts, func)
         if header is None:
@@ -83,9 +90,11 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
         )
 
 
-def _blocking_calls_by_function(facts: ModuleFacts) -> dict[FunctionInfo, list[BlockingCall]]:
+def _blocking_calls_by_function(
+    facts: ModuleFacts, candidates: list[FunctionInfo]
+) -> dict[FunctionInfo, list[BlockingCall]]:
     table: dict[FunctionInfo, list[BlockingCall]] = {}
-    for found in blocking_calls(facts, filesystem_queries=False):
+    for found in blocking_calls(facts, filesystem_queries=False, within=set(candidates)):
         table.setdefault(found.function, []).append(found)
     return table
 
