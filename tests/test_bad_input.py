@@ -5,10 +5,8 @@ reported once as `path: cannot parse: <reason>` and gets no findings."""
 from __future__ import annotations
 
 import ast
-import os
 import random
 import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -18,38 +16,7 @@ import pytest
 from fastapi_lint.config import Settings
 from fastapi_lint.engine import CheckResult, ParseError, check_text
 from fastapi_lint.rules import all_rules, get_rule
-
-APP = """\
-from fastapi import Depends, FastAPI
-
-app = FastAPI()
-
-
-def get_db():
-    yield 1
-
-
-@app.get("/a")
-def a(db=Depends(get_db())):
-    return db
-"""
-FINDING = "FAS402 `Depends(get_db())` calls the dependency at import time; pass `get_db` itself"
-
-
-def run(cwd: Path, *args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "fastapi_lint", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        timeout=timeout,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stdout, proc.stdout
-    return proc
+from tests.cli_support import APP, FINDING, run
 
 
 def check(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:

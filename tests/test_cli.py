@@ -8,30 +8,13 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-FINDING = "FAS402 `Depends(get_db())` calls the dependency at import time; pass `get_db` itself"
-
-APP = """\
-from fastapi import Depends, FastAPI
-
-app = FastAPI()
-
-
-def get_db():
-    yield 1
-
-
-@app.get("/a")
-def a(db=Depends(get_db())):
-    return db
-"""
-# FAS402 fires on `get_db()` in line 11, character column 18 (1-based)
+from tests.cli_support import APP, FINDING, run
 
 CLEAN = """\
 from fastapi import Depends, FastAPI
@@ -47,25 +30,6 @@ def get_db():
 def a(db=Depends(get_db)):
     return db
 """
-
-
-def run(
-    cwd: Path, *args: str | Path, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
-    proc = subprocess.run(
-        [sys.executable, "-m", "fastapi_lint", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        env=environment,
-        timeout=timeout,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stdout, proc.stdout
-    return proc
 
 
 def lines_of(text: str, code: str = "FAS402") -> list[str]:

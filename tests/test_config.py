@@ -4,44 +4,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-APP = """\
-from fastapi import Depends, FastAPI
+from tests.cli_support import APP, run
 
-app = FastAPI()
-
-
-def get_db():
-    yield 1
-
-
-@app.get("/a")
-def a(db=Depends(get_db())):
-    return db
-"""
 FINDING_LINE = 11  # FAS402 on `get_db()`
-
-
-def run(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "fastapi_lint", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        timeout=120,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
 
 
 def fas402_files(proc: subprocess.CompletedProcess[str]) -> list[str]:
