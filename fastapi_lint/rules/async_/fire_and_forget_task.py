@@ -34,7 +34,10 @@ The editor action rewrites the call to `background_tasks.add_task(f, *args)`, ad
 `BackgroundTasks` parameter and its import when the function has none. It is offered only
 when the task runs a coroutine function of the same module (so Starlette awaits it instead of
 sending it to a thread) and only in the editor: a background task starts after the response
-is sent, not right away, which may matter to the code around it.
+is sent, not right away, which may matter to the code around it. FastAPI attaches the injected
+`BackgroundTasks` only to a response that has no background of its own, so no action is offered
+in a module that builds a response with `background=` or assigns `.background`: the added task
+would silently never run.
 """
 
 from __future__ import annotations
@@ -128,6 +131,8 @@ def _background_tasks_fix(facts: ModuleFacts, func: FunctionInfo, call: ast.Call
     work = _coroutine_call_argument(facts, call)
     if work is None or any(route.is_websocket for route in facts.routes_of(func)):
         return None
+    if _sets_own_response_background(facts):
+        return None
     edits: list[Edit] = []
     receiver = _background_tasks_parameter(facts, func)
     if receiver is None:
@@ -139,6 +144,22 @@ def _background_tasks_fix(facts: ModuleFacts, func: FunctionInfo, call: ast.Call
     arguments = [_source(facts, work.func), *(_source(facts, a) for a in _in_source_order(work))]
     edits.append(Edit.replace(call, f"{receiver}.add_task({', '.join(arguments)})"))
     return Fix("Use `BackgroundTasks.add_task`", Applicability.ACTION, tuple(edits))
+
+
+def _sets_own_response_background(facts: ModuleFacts) -> bool:
+    """``JSONResponse(..., background=...)`` or ``response.background = ...`` anywhere in the
+    module. FastAPI hands the injected ``BackgroundTasks`` only to a response whose
+    ``background`` is None, so tasks added to it next to such a response are dropped."""
+    for node in facts.all_nodes:
+        if isinstance(node, ast.Call) and any(k.arg == "background" for k in node.keywords):
+            return True
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "background"
+            and isinstance(node.ctx, ast.Store)
+        ):
+            return True
+    return False
 
 
 def _coroutine_call_argument(facts: ModuleFacts, call: ast.Call) -> ast.Call | None:
