@@ -38,24 +38,7 @@ def rule_page(rule: Rule) -> str:
         f"Fix: **{FIX_LABEL[rule.fix]}** · Severity: {rule.severity.value}",
         "",
     ]
-    options = ""
-    if rule.options:
-        lines = ["", "## Configuration", ""]
-        for opt in rule.options:
-            default = _toml(opt.default)
-            lines.append(f"- `{rule.options_key}.{opt.name}` (default `{default}`): {opt.help}")
-        options = "\n".join(lines) + "\n"
-    return "\n".join(header) + "\n" + rule.doc.strip() + "\n" + options
-
-
-def _toml(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple | list):
-        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
-    if isinstance(value, str):
-        return f'"{value}"'
-    return str(value)
+    return "\n".join(header) + "\n" + rule.doc.strip() + "\n"
 
 
 def rules_table(link_prefix: str) -> str:

@@ -131,3 +131,10 @@ def test_every_fixture_names_a_registered_rule() -> None:
 @pytest.mark.parametrize("rule", [r for r in RULES if r.fix == "action"], ids=lambda r: r.code)
 def test_rule_with_editor_action_has_expected_action_output(rule: Rule) -> None:
     assert list(FIXTURES.rglob(f"{rule.code}_*.actions.py")), f"{rule.code} action is untested"
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.options], ids=lambda r: r.code)
+def test_rule_options_are_documented(rule: Rule) -> None:
+    assert "## Options" in rule.doc
+    for option in rule.options:
+        assert f"`{rule.options_key}.{option.name}`" in rule.doc, option.name
