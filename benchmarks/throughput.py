@@ -13,7 +13,6 @@ Run ``python benchmarks/throughput.py --help`` for the options; see ``benchmarks
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -27,7 +26,6 @@ import tarfile
 import tempfile
 import threading
 import time
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -36,204 +34,24 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-DEFAULT_CACHE = HERE / ".cache"
-
-
-@dataclass(frozen=True)
-class CorpusEntry:
-    """One pinned release and the directory inside it that holds the FastAPI application."""
-
-    package: str
-    version: str
-    subdirectory: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.package}=={self.version}"
-
-
-# The corpus. Pin exact versions so that results stay comparable between commits; add an
-# entry per application (the subdirectory is relative to the root of the wheel, or of the
-# source tree for an sdist).
-CORPUS: tuple[CorpusEntry, ...] = (CorpusEntry("litellm", "1.109.1", "litellm/proxy"),)
-
-# A line that imports fastapi: ``import fastapi``, ``import os, fastapi as f``,
-# ``from fastapi import ...``, ``from fastapi.responses import ...`` (not ``fastapi_users``).
-FASTAPI_IMPORT = re.compile(
-    r"^[ \t]*(?:"
-    r"from[ \t]+fastapi(?:[ \t.\\]|$)"
-    r"|import[ \t]+(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*)*fastapi(?:[ \t.,;#\\]|$)"
-    r")",
-    re.MULTILINE,
+from corpus import (
+    COMPLETE_MARKER,
+    DEFAULT_CACHE,
+    BenchmarkError,
+    PreparedCorpus,
+    describe_corpus,
+    installed_checker_command,
+    log,
+    prepare,
+    select_entries,
 )
 
-# Written at the root of every extracted corpus so that the checker uses its defaults there
-# instead of a configuration found further up (such as this repository's), and checks the
-# files even though the cache directory is git-ignored.
-ISOLATING_CONFIG = """\
-# Written by benchmarks/throughput.py: the default settings, whatever lies above this directory.
-[tool.fastapi-lint]
-respect-gitignore = false
-"""
+HERE = Path(__file__).resolve().parent
 
-COMPLETE_MARKER = ".extracted"
 
 # What the checker says on stderr about files it could not check, and how many it checked.
 PROBLEM_LINE = re.compile(r": (?:cannot read|cannot parse|internal error in \w+):")
 FILES_CHECKED = re.compile(r"\b(\d+) files? checked\b")
-
-
-class BenchmarkError(Exception):
-    """A failure worth one line to the user (the script exits with status 2)."""
-
-
-# --------------------------------------------------------------------------------------------
-# Corpus: download, extract, select files
-
-
-@dataclass
-class PreparedCorpus:
-    entry: CorpusEntry
-    artifact: str
-    artifact_sha256: str
-    root: Path  # the directory the checker runs in
-    files: list[str]  # relative to ``root``, POSIX separators, sorted
-    lines: int
-    python_files_in_subdirectory: int
-
-
-def download(entry: CorpusEntry, downloads: Path) -> Path:
-    """The release's wheel or sdist in ``downloads``, fetched with pip if not there yet."""
-    existing = find_artifact(entry, downloads)
-    if existing is not None:
-        return existing
-    downloads.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--no-binary",
-        ":none:",
-        f"{entry.package}=={entry.version}",
-        "-d",
-        str(downloads),
-    ]
-    log(f"downloading {entry.label}: {' '.join(command[1:])}")
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise BenchmarkError(f"pip download {entry.label} failed:\n{result.stderr.strip()}")
-    found = find_artifact(entry, downloads)
-    if found is None:
-        raise BenchmarkError(f"pip download {entry.label} produced no recognisable archive")
-    return found
-
-
-def find_artifact(entry: CorpusEntry, downloads: Path) -> Path | None:
-    if not downloads.is_dir():
-        return None
-    # Wheel and sdist names normalise the project name differently; compare loosely.
-    wanted = normalise(entry.package)
-    candidates = []
-    for path in sorted(downloads.iterdir()):
-        name = path.name
-        for suffix in (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"):
-            if name.endswith(suffix):
-                stem = name[: -len(suffix)]
-                break
-        else:
-            continue
-        project, _, rest = stem.partition(f"-{entry.version}")
-        if normalise(project) == wanted and (rest == "" or rest.startswith("-")):
-            candidates.append(path)
-    # Prefer a wheel: it is what pip picks anyway, and its layout is the installed one.
-    candidates.sort(key=lambda p: (not p.name.endswith(".whl"), p.name))
-    return candidates[0] if candidates else None
-
-
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def extract(archive: Path, destination: Path) -> None:
-    """Extract ``archive`` into ``destination`` once (a marker file records completion)."""
-    if (destination / COMPLETE_MARKER).is_file():
-        return
-    if destination.exists():
-        shutil.rmtree(destination)
-    staging = destination.with_name(destination.name + ".partial")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    log(f"extracting {archive.name}")
-    if archive.name.endswith((".whl", ".zip")):
-        with zipfile.ZipFile(archive) as zipped:
-            zipped.extractall(staging)
-    else:
-        with tarfile.open(archive) as tarred:
-            if hasattr(tarfile, "data_filter"):
-                tarred.extractall(staging, filter="data")
-            else:  # pragma: no cover - Python without extraction filters
-                tarred.extractall(staging)
-    (staging / "pyproject.toml").write_text(ISOLATING_CONFIG, encoding="utf-8")
-    (staging / COMPLETE_MARKER).write_text(archive.name + "\n", encoding="utf-8")
-    staging.rename(destination)
-
-
-def locate_subdirectory(root: Path, subdirectory: str) -> Path:
-    """``subdirectory`` below the root of a wheel, or of an sdist's single top directory."""
-    candidates = [root / subdirectory]
-    tops = [p for p in sorted(root.iterdir()) if p.is_dir()]
-    for top in tops:
-        candidates += [top / subdirectory, top / "src" / subdirectory]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    raise BenchmarkError(f"{subdirectory!r} is not a directory in {root}")
-
-
-def imports_fastapi(text: str) -> bool:
-    return FASTAPI_IMPORT.search(text) is not None
-
-
-def count_lines(text: str) -> int:
-    return len(text.splitlines())
-
-
-def prepare(entry: CorpusEntry, cache: Path) -> PreparedCorpus:
-    archive = download(entry, cache / "downloads")
-    root = cache / "src" / f"{normalise(entry.package)}-{entry.version}"
-    extract(archive, root)
-    directory = locate_subdirectory(root, entry.subdirectory)
-    files: list[str] = []
-    lines = 0
-    python_files = sorted(directory.rglob("*.py"))
-    for path in python_files:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-        if imports_fastapi(text):
-            files.append(path.relative_to(root).as_posix())
-            lines += count_lines(text)
-    if not files:
-        raise BenchmarkError(f"{entry.label}: no file under {entry.subdirectory} imports fastapi")
-    return PreparedCorpus(
-        entry=entry,
-        artifact=archive.name,
-        artifact_sha256=sha256_of(archive),
-        root=root,
-        files=files,
-        lines=lines,
-        python_files_in_subdirectory=len(python_files),
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -493,13 +311,7 @@ class Checker:
 
 
 def installed_checker() -> Checker:
-    beside = Path(sys.executable).parent / "fastapi-lint"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return Checker([str(beside)])
-    found = shutil.which("fastapi-lint")
-    if found:
-        return Checker([found])
-    raise BenchmarkError("fastapi-lint is not installed here (pip install -e .) nor on PATH")
+    return Checker(installed_checker_command())
 
 
 def checker_at_revision(revision: str, cache: Path) -> Checker:
@@ -753,10 +565,6 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 # --------------------------------------------------------------------------------------------
 # Command line
 
@@ -767,7 +575,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "Time `fastapi-lint check` on pinned FastAPI applications downloaded from the "
             "package index, and print a Markdown report."
         ),
-        epilog="Corpus: " + ", ".join(f"{c.label} ({c.subdirectory})" for c in CORPUS),
+        epilog="Corpus: " + describe_corpus(),
     )
     parser.add_argument(
         "--runs", type=positive, default=5, help="timed runs per corpus and mode (default 5)"
@@ -846,13 +654,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def benchmark(args: argparse.Namespace) -> int:
-    entries = list(CORPUS)
-    if args.corpus:
-        wanted = {normalise(name) for name in args.corpus}
-        unknown = wanted - {normalise(e.package) for e in entries}
-        if unknown:
-            raise BenchmarkError(f"not in the corpus: {', '.join(sorted(unknown))}")
-        entries = [e for e in entries if normalise(e.package) in wanted]
+    entries = select_entries(args.corpus)
 
     cache: Path = args.cache_dir.resolve()
     corpora = [prepare(entry, cache) for entry in entries]
