@@ -154,3 +154,15 @@ def _body_names(statement: ast.stmt) -> set[str]:
     if isinstance(statement, ast.Assign):
         return {t.id for t in statement.targets if isinstance(t, ast.Name)}
     return set()
+
+
+def pydantic_spelling(facts: ModuleFacts, name: str) -> str | None:
+    """How the module spells ``pydantic.<name>``, preferring ``from pydantic import name`` over
+    ``pydantic.name`` when both are available; None when it is not imported."""
+    for node in facts.import_nodes:
+        if isinstance(node, ast.ImportFrom) and node.module == "pydantic" and not node.level:
+            for alias in node.names:
+                local = alias.asname or alias.name
+                if alias.name == name and not facts.is_local_name(local, facts.tree):
+                    return local
+    return facts.local_name_for(f"pydantic.{name}")
