@@ -173,6 +173,46 @@ def parse_findings(output: str, corpus: str) -> list[Finding]:
     return findings
 
 
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    default: bool
+
+
+def rule_catalog(checker: list[str]) -> dict[str, Rule]:
+    """The checker's rules (``fastapi-lint rules --output-format json``); empty if it cannot
+    list them."""
+    result = subprocess.run(
+        [*checker, "rules", "--output-format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        errors="replace",
+    )
+    try:
+        data: Any = json.loads(result.stdout)
+        rules = [
+            Rule(str(item["code"]), str(item.get("name") or ""), bool(item.get("default")))
+            for item in data
+        ]
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        log("warning: the checker did not list its rules; rules without findings are omitted")
+        return {}
+    return {rule.code: rule for rule in rules}
+
+
+def selected_rules(catalog: dict[str, Rule], select: str | None) -> list[str]:
+    """The codes of the catalog that ``--select`` picks (prefixes, comma-separated; ``ALL``),
+    or the default rules without ``--select``."""
+    if not select:
+        return [code for code, rule in catalog.items() if rule.default]
+    prefixes = [p.strip().upper() for p in select.split(",") if p.strip()]
+    if "ALL" in prefixes:
+        return list(catalog)
+    return [code for code in catalog if any(code.startswith(p) for p in prefixes)]
+
+
 # --------------------------------------------------------------------------------------------
 # Sampling and source context
 
@@ -237,15 +277,19 @@ def rule_order(code: str) -> tuple[str, int, str]:
     return (match.group(1), int(match.group(2)), "") if match else (code, 0, code)
 
 
-def counts_table(results: Sequence[CorpusResult]) -> list[str]:
+def counts_table(
+    results: Sequence[CorpusResult], catalog: dict[str, Rule], selected: Sequence[str]
+) -> list[str]:
     per_corpus = [Counter(f.code for f in r.findings) for r in results]
-    codes = sorted(set().union(*per_corpus), key=rule_order)
-    names = {f.code: f.name for r in results for f in r.findings}
-    header = ["rule", "name", *(r.corpus.entry.package for r in results), "total"]
+    codes = sorted(set().union(*per_corpus, selected), key=rule_order)
+    names = {code: rule.name for code, rule in catalog.items()}
+    names.update({f.code: f.name for r in results for f in r.findings})
+    header = ["rule", "name", "default", *(r.corpus.entry.package for r in results), "total"]
     rows = [
         [
             code,
-            f"`{names[code]}`" if names[code] else "",
+            f"`{names[code]}`" if names.get(code) else "",
+            ("on" if catalog[code].default else "opt") if code in catalog else "?",
             *(str(c[code]) for c in per_corpus),
             str(sum(c[code] for c in per_corpus)),
         ]
@@ -254,6 +298,7 @@ def counts_table(results: Sequence[CorpusResult]) -> list[str]:
     rows.append(
         [
             "**total**",
+            "",
             "",
             *(str(sum(c.values())) for c in per_corpus),
             str(sum(sum(c.values()) for c in per_corpus)),
@@ -267,6 +312,7 @@ def markdown(
     samples: dict[str, list[Finding]],
     totals: dict[str, int],
     sources: SourceCache,
+    catalog: dict[str, Rule],
     args: argparse.Namespace,
 ) -> str:
     out = ["# fastapi-lint findings on the benchmark corpus", ""]
@@ -294,7 +340,7 @@ def markdown(
         ],
     )
     out += ["", "## Findings per rule and corpus", ""]
-    out += counts_table(results)
+    out += counts_table(results, catalog, selected_rules(catalog, args.select))
     problems = [(r, line) for r in results for line in r.problems]
     if problems:
         out += ["", "## Problems", ""]
@@ -412,7 +458,8 @@ def report(args: argparse.Namespace) -> int:
     totals = {code: len(found) for code, found in by_rule.items()}
     samples = {code: sample(found, args.sample, args.seed, code) for code, found in by_rule.items()}
     sources = SourceCache({r.corpus.entry.package: r.corpus.root for r in results})
-    print(markdown(results, samples, totals, sources, args), end="")
+    catalog = rule_catalog(checker)
+    print(markdown(results, samples, totals, sources, catalog, args), end="")
 
     if args.json:
         payload = {
