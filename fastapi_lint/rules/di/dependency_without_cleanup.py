@@ -128,9 +128,17 @@ def _place_of(facts: ModuleFacts, func: FunctionInfo, node: ast.Yield) -> YieldP
         return None
     following: list[ast.stmt] = []
     in_try = False
+    ended = False  # a `return` or `raise` after the yield: nothing further out runs then
     child: ast.AST = statement
     for ancestor in facts.ancestors(statement):
-        following.extend(_after(ancestor, child))
+        if not ended:
+            after = _after(ancestor, child)
+            ending = next(
+                (i for i, s in enumerate(after) if isinstance(s, ast.Return | ast.Raise)), None
+            )
+            if ending is not None:
+                after, ended = after[: ending + 1], True
+            following.extend(after)
         if ancestor is func.node:
             return YieldPlace(statement, False, in_try, following)
         if isinstance(ancestor, ast.With | ast.AsyncWith):
