@@ -54,7 +54,7 @@ def sequence_key(facts: ModuleFacts, route: Route) -> SequenceKey | None:
     if statement is None:
         return None
     block = enclosing_block(facts, statement)
-    if block is None or not _owner_bound_once(facts, route.owner, statement):
+    if block is None or not owner_bound_once(facts, route.owner, statement):
         return None
     return block[0], block[1], route.owner
 
@@ -72,7 +72,9 @@ def route_sequences(facts: ModuleFacts) -> dict[SequenceKey, list[Route]]:
     return cached
 
 
-def _owner_bound_once(facts: ModuleFacts, owner: AppInstance, at: ast.stmt) -> bool:
+def owner_bound_once(facts: ModuleFacts, owner: AppInstance, at: ast.stmt) -> bool:
+    """The owner's name is bound exactly once in the scope it has at ``at``: the name there
+    always denotes the instance the facts found."""
     func = facts.function_of(at)
     if func is not None and _count_bindings(facts, owner.name, func) > 0:
         return _count_bindings(facts, owner.name, func) == 1
