@@ -1,4 +1,6 @@
-"""HTTP status codes: the names `fastapi.status` gives them, and the code an expression denotes.
+"""HTTP status codes: the names `fastapi.status` gives them (to write one), the status of an
+``HTTPException`` and the codes a ``responses=`` mapping documents. Reading a code from an
+expression is ``facts.responses.status_code_value``.
 
 The table mirrors `starlette.status` (which `fastapi.status` re-exports) as data, so the
 linter never imports the framework it analyses.
@@ -8,9 +10,9 @@ from __future__ import annotations
 
 import ast
 import weakref
-from http import HTTPStatus
 
 from fastapi_lint.facts import ModuleFacts
+from fastapi_lint.facts.responses import status_code_value
 
 STATUS_MODULES = ("fastapi.status", "starlette.status")
 HTTP_EXCEPTIONS = (
@@ -107,26 +109,11 @@ def literal_status(expr: ast.AST | None) -> int | None:
     return None
 
 
-def status_code_of(facts: ModuleFacts, expr: ast.AST | None) -> int | None:
-    """The code an expression denotes: ``404``, ``"404"``, ``status.HTTP_404_NOT_FOUND``
-    (fastapi or starlette) or ``HTTPStatus.NOT_FOUND``; None when unknown."""
-    if expr is None:
-        return None
-    code = literal_status(expr)
-    if code is not None:
-        return code
-    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-        return int(expr.value) if expr.value.isdigit() else None
-    qualified = facts.qualified_name(expr)
-    if qualified is None:
-        return None
-    module, _, name = qualified.rpartition(".")
-    if module in STATUS_MODULES and name.startswith("HTTP_"):
-        number = name.split("_")[1]
-        return int(number) if number.isdigit() else None
-    if module == "http.HTTPStatus" and name in HTTPStatus.__members__:
-        return int(HTTPStatus[name])
-    return None
+def response_key_status(facts: ModuleFacts, key: ast.expr | None) -> int | None:
+    """The code a key of ``responses=`` documents: ``404``, ``"404"`` or a status name."""
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return int(key.value) if key.value.isdigit() else None
+    return status_code_value(facts, key)
 
 
 _SPELLED: weakref.WeakKeyDictionary[ModuleFacts, frozenset[str]] = weakref.WeakKeyDictionary()

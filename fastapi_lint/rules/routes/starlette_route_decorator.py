@@ -6,7 +6,8 @@ Finds `@app.route(...)` and `@router.route(...)` on a FastAPI app or an `APIRout
 ## Why is this bad?
 `.route()` is Starlette's plain route, inherited by FastAPI: the handler receives the raw
 `Request`, nothing is validated, no dependency runs, and the endpoint is missing from the
-OpenAPI schema. Starlette has deprecated the decorator. FastAPI's own decorators
+OpenAPI schema. Starlette deprecated the decorator and Starlette 1.0 removed it from
+applications, where `@app.route` now fails at import. FastAPI's own decorators
 (`.get()`, `.post()`, or `.api_route()` for several methods) do all of that.
 See [First Steps](https://fastapi.tiangolo.com/tutorial/first-steps/#define-a-path-operation-decorator).
 
