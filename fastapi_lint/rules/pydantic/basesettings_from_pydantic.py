@@ -73,7 +73,7 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
 
 
 def _in_try(facts: ModuleFacts, node: ast.AST) -> bool:
-    return any(isinstance(a, ast.Try | ast.TryStar) for a in facts.ancestors(node))
+    return any(isinstance(a, ast.Try) for a in facts.ancestors(node))
 
 
 def _fix(facts: ModuleFacts, node: ast.ImportFrom, alias: ast.alias) -> Fix | None:
