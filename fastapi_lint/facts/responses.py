@@ -143,12 +143,17 @@ def owner_in_force(facts: ModuleFacts, route: Route) -> bool:
     registration = route.registration
     if facts.function_of(registration) is not None:
         return True  # inside a function the parameter or local that names it is what counts
-    origin = facts.binding_origin(route.owner.name, registration)
-    if origin is None:
+    owner = route.owner
+    origin = facts.binding_origin(owner.name, registration)
+    if origin is None or origin is owner.call:
         return True
+    if isinstance(owner.node, ast.AnnAssign) and origin is owner.node.annotation:
+        return True  # `router: Final = APIRouter()`: the annotation stands for the binding
     if isinstance(origin, ast.Call):
         return facts.qualified_name(origin.func) in _FASTAPI_APP_CLASSES
-    return facts.qualified_name(origin) in _FASTAPI_APP_CLASSES
+    if facts.qualified_name(origin) in _FASTAPI_APP_CLASSES:
+        return True
+    return getattr(origin, "lineno", 0) <= getattr(owner.node, "lineno", 0)
 
 
 def routes_in_force(facts: ModuleFacts) -> Iterator[Route]:
