@@ -27,7 +27,7 @@ async def read_user(user_id: int) -> UserOut:
 When every `return` constructs the same Pydantic model of the module, the editor offers to
 add `-> Model`. It is an action only: the annotation becomes the response model, so FastAPI
 starts validating and filtering the response, which is the point but changes behaviour.
-Handlers returning `Response` objects, non-JSON `response_class=` routes, routes hidden with
+Handlers returning a `Response` object (on any path), non-JSON `response_class=` routes, routes hidden with
 `include_in_schema=False`, 204/304 routes and websockets are left alone.
 """
 
@@ -86,8 +86,9 @@ def _is_untyped(facts: ModuleFacts, route: Route) -> bool:
         return False  # HTML, files, streams, or a class we cannot see
     if route_status_code(facts, route) in NO_BODY_STATUS_CODES:
         return False
-    values = returned_values(handler)
-    return not (values and all(is_response_value(facts, v) for v in values))
+    # a handler that builds a response by hand on some path manages its own responses (a
+    # pass-through or streaming route): the other paths usually return one from a helper
+    return not any(is_response_value(facts, v) for v in returned_values(handler))
 
 
 def _name_span(facts: ModuleFacts, func: FunctionInfo) -> tuple[Position, Position]:
