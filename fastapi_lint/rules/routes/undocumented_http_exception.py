@@ -51,6 +51,35 @@ from fastapi_lint.rules import Options, rule
 from fastapi_lint.rules.routes._trailing_item import append_item
 
 CODE = "FAS310"
+# builtin exceptions an HTTPException is not an instance of
+_UNRELATED_EXCEPTIONS = frozenset(
+    f"builtins.{name}"
+    for name in (
+        "ValueError",
+        "KeyError",
+        "IndexError",
+        "TypeError",
+        "AttributeError",
+        "LookupError",
+        "OSError",
+        "RuntimeError",
+        "ImportError",
+        "ModuleNotFoundError",
+        "NotImplementedError",
+        "ZeroDivisionError",
+        "ArithmeticError",
+        "UnicodeError",
+        "UnicodeDecodeError",
+        "UnicodeEncodeError",
+        "FileNotFoundError",
+        "PermissionError",
+        "TimeoutError",
+        "ConnectionError",
+        "StopIteration",
+        "StopAsyncIteration",
+        "AssertionError",
+    )
+) | {"json.JSONDecodeError"}
 
 
 @rule(code=CODE, name="undocumented-http-exception", default=False, fix="unsafe")
@@ -79,12 +108,41 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
 def _raised_statuses(facts: ModuleFacts, nodes: list[ast.AST]) -> list[tuple[ast.Call, int]]:
     found = []
     for node in nodes:
-        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+        if (
+            isinstance(node, ast.Raise)
+            and isinstance(node.exc, ast.Call)
+            and not _caught_in_handler(facts, node)
+        ):
             code = status_code_value(facts, http_exception_status(facts, node.exc))
             if code is not None:
                 found.append((node.exc, code))
     found.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
     return found
+
+
+def _caught_in_handler(facts: ModuleFacts, node: ast.Raise) -> bool:
+    """True inside a ``try`` of the handler whose ``except`` may catch the HTTPException (bare,
+    ``Exception``, ``BaseException``, ``HTTPException`` or a name not resolved): what the
+    client gets is then decided there."""
+    child: ast.AST = node
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return False
+        if (
+            isinstance(ancestor, ast.Try)
+            and any(s is child for s in ancestor.body)
+            and any(_may_catch(facts, h.type) for h in ancestor.handlers)
+        ):
+            return True
+        child = ancestor
+    return False
+
+
+def _may_catch(facts: ModuleFacts, caught: ast.expr | None) -> bool:
+    if caught is None:
+        return True
+    types = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return any(facts.qualified_name(t) not in _UNRELATED_EXCEPTIONS for t in types)
 
 
 def _documents(facts: ModuleFacts, route: Route) -> set[int | str] | None:
