@@ -27,8 +27,8 @@ async def read_user(user_id: int) -> UserOut:
 When every `return` constructs the same Pydantic model of the module, the editor offers to
 add `-> Model`. It is an action only: the annotation becomes the response model, so FastAPI
 starts validating and filtering the response, which is the point but changes behaviour.
-Handlers returning a `Response` object (on any path), non-JSON `response_class=` routes, routes hidden with
-`include_in_schema=False`, 204/304 routes and websockets are left alone.
+Handlers returning a `Response` object (on any path), non-JSON `response_class=` routes,
+routes hidden with `include_in_schema=False`, 204/304 routes and websockets are left alone.
 """
 
 from __future__ import annotations
