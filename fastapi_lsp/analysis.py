@@ -22,14 +22,19 @@ class Analysis:
     diagnostics: tuple[Diagnostic, ...] = ()
     failures: tuple[RuleFailure, ...] = ()
     parse_error: str | None = None
-    _lsp: dict[str, list[types.Diagnostic]] = field(default_factory=dict, repr=False)
+    _lsp: dict[tuple[str, str | None], list[types.Diagnostic]] = field(
+        default_factory=dict, repr=False
+    )
 
-    def lsp_diagnostics(self, encoding: str, lookup: SourceLookup) -> list[types.Diagnostic]:
-        if encoding not in self._lsp:
-            self._lsp[encoding] = to_lsp_diagnostics(
-                self.diagnostics, self.source, self.uri, encoding, self.version, lookup
+    def lsp_diagnostics(
+        self, encoding: str, lookup: SourceLookup, docs_url: str | None = None
+    ) -> list[types.Diagnostic]:
+        key = (encoding, docs_url)
+        if key not in self._lsp:
+            self._lsp[key] = to_lsp_diagnostics(
+                self.diagnostics, self.source, self.uri, encoding, self.version, lookup, docs_url
             )
-        return self._lsp[encoding]
+        return self._lsp[key]
 
     @property
     def result_id(self) -> str:

@@ -1,16 +1,19 @@
 """Code actions: each finding's quick fix, "Ignore CODE for this line" and
-``source.fixAll.fastapi-lint``."""
+``source.fixAll.fastapi-lint``. When the client supports ``codeAction/resolve`` for
+``edit``, actions are offered without their edit and computed when one is picked."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from lsprotocol import types
 
 from fastapi_lint.diagnostics import Applicability
+from fastapi_lint.engine import applicable
 from fastapi_lint.noqa import NOQA_PATTERN, noqa_codes
 from fastapi_lint.source import SourceText
 from fastapi_lsp.analysis import fixed_text
@@ -25,7 +28,7 @@ def register(server: FastAPILintServer) -> None:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
             code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL],
-            resolve_provider=False,
+            resolve_provider=True,
         ),
     )
     async def code_action(
@@ -35,29 +38,87 @@ def register(server: FastAPILintServer) -> None:
         if document is None:
             return None
         only = params.context.only
+        lazy = resolve_support(ls)
         actions: list[types.CodeAction] = []
         if _wanted(types.CodeActionKind.QuickFix.value, only):
             source = SourceText(document.source)
             for diagnostic in params.context.diagnostics:
                 if diagnostic.source != SOURCE or data_version(diagnostic.data) != document.version:
                     continue  # another tool's, or computed for an older version
-                actions.extend(_quick_fixes(ls, document.uri, document.version, diagnostic))
-                ignore = _ignore_action(ls, document.uri, document.version, source, diagnostic)
+                fix = _quick_fix(ls, document.uri, document.version, diagnostic, lazy=lazy)
+                if fix is not None:
+                    actions.append(fix)
+                ignore = _ignore_action(
+                    ls, document.uri, document.version, source, diagnostic, lazy=lazy
+                )
                 if ignore is not None:
                     actions.append(ignore)
         if _wanted(FIX_ALL, only):
-            settings = ls.settings_for(document)
-            new_text = fixed_text(document.source, document.path or document.uri, settings)
-            edits = text_replacement(SourceText(document.source), new_text, ls.encoding)
-            if edits:
-                actions.append(
-                    types.CodeAction(
-                        title="fastapi-lint: fix all safely fixable problems",
-                        kind=FIX_ALL,
-                        edit=_workspace_edit(ls, document.uri, document.version, edits),
-                    )
+            analysis = await ls.analysis(document)
+            if any(applicable(d.fix, unsafe=False) for d in analysis.diagnostics):
+                action = types.CodeAction(
+                    title="fastapi-lint: fix all safely fixable problems",
+                    kind=FIX_ALL,
+                    data={"action": "fix-all", "uri": document.uri, "version": document.version},
                 )
+                if not lazy:
+                    action = await _resolve_fix_all(ls, action, document.uri)
+                if lazy or action.edit is not None:
+                    actions.append(action)
         return actions
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def code_action_resolve(
+        ls: FastAPILintServer, action: types.CodeAction
+    ) -> types.CodeAction:
+        """Compute the edit of an action offered without one."""
+        data = action.data
+        if action.edit is not None or not isinstance(data, Mapping):
+            return action
+        uri = data.get("uri")
+        kind = data.get("action")
+        document = ls.document(uri) if isinstance(uri, str) else None
+        if document is None or not isinstance(uri, str):
+            return action
+        if kind == "fix-all":
+            return await _resolve_fix_all(ls, action, uri)
+        if data.get("version") != document.version or not action.diagnostics:
+            return action  # the document changed since: its ranges no longer apply
+        diagnostic = action.diagnostics[0]
+        if kind == "fix":
+            fix = stored_fix(diagnostic.data)
+            if fix is not None:
+                action.edit = _workspace_edit(ls, uri, document.version, fix.edits)
+        elif kind == "ignore":
+            source = SourceText(document.source)
+            edit = noqa_edit(source, diagnostic.range.start.line, str(diagnostic.code), ls.encoding)
+            if edit is not None:
+                action.edit = _workspace_edit(ls, uri, document.version, [edit])
+        return action
+
+
+def resolve_support(ls: FastAPILintServer) -> bool:
+    """Whether the client asks for an action's edit with ``codeAction/resolve``."""
+    text_document = ls.client_capabilities.text_document
+    code_action = text_document.code_action if text_document else None
+    support = code_action.resolve_support if code_action else None
+    return support is not None and "edit" in support.properties
+
+
+async def _resolve_fix_all(
+    ls: FastAPILintServer, action: types.CodeAction, uri: str
+) -> types.CodeAction:
+    """The fix-all action with its edit, computed on the document's current text."""
+    document = ls.document(uri)
+    if document is None:
+        return action
+    text, version = document.source, document.version
+    settings = ls.settings_for(document)
+    new_text = await asyncio.to_thread(fixed_text, text, document.path or uri, settings)
+    edits = text_replacement(SourceText(text), new_text, ls.encoding)
+    if edits:
+        action.edit = _workspace_edit(ls, uri, version, edits)
+    return action
 
 
 def _wanted(kind: str, only: Sequence[types.CodeActionKind | str] | None) -> bool:
@@ -68,24 +129,28 @@ def _wanted(kind: str, only: Sequence[types.CodeActionKind | str] | None) -> boo
     return any(kind == wanted or kind.startswith(f"{wanted}.") for wanted in requested)
 
 
-def _quick_fixes(
-    ls: FastAPILintServer, uri: str, version: int | None, diagnostic: types.Diagnostic
-) -> list[types.CodeAction]:
+def _quick_fix(
+    ls: FastAPILintServer,
+    uri: str,
+    version: int | None,
+    diagnostic: types.Diagnostic,
+    *,
+    lazy: bool,
+) -> types.CodeAction | None:
     fix = stored_fix(diagnostic.data)
     if fix is None:
-        return []
+        return None
     title = f"{fix.title} ({diagnostic.code})"
     if fix.applicability is Applicability.UNSAFE:
         title += " (unsafe)"
-    return [
-        types.CodeAction(
-            title=title,
-            kind=types.CodeActionKind.QuickFix,
-            diagnostics=[diagnostic],
-            is_preferred=fix.applicability is Applicability.SAFE,
-            edit=_workspace_edit(ls, uri, version, fix.edits),
-        )
-    ]
+    return types.CodeAction(
+        title=title,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        is_preferred=fix.applicability is Applicability.SAFE,
+        edit=None if lazy else _workspace_edit(ls, uri, version, fix.edits),
+        data={"action": "fix", "uri": uri, "version": version} if lazy else None,
+    )
 
 
 def _ignore_action(
@@ -94,17 +159,23 @@ def _ignore_action(
     version: int | None,
     source: SourceText,
     diagnostic: types.Diagnostic,
+    *,
+    lazy: bool,
 ) -> types.CodeAction | None:
     code = str(diagnostic.code)
-    edit = noqa_edit(source, diagnostic.range.start.line, code, ls.encoding)
-    if edit is None:
-        return None
-    return types.CodeAction(
+    action = types.CodeAction(
         title=f"Ignore {code} for this line",
         kind=types.CodeActionKind.QuickFix,
         diagnostics=[diagnostic],
-        edit=_workspace_edit(ls, uri, version, [edit]),
     )
+    if lazy:  # tokenizing the module is left to the one action the user picks
+        action.data = {"action": "ignore", "uri": uri, "version": version}
+        return action
+    edit = noqa_edit(source, diagnostic.range.start.line, code, ls.encoding)
+    if edit is None:
+        return None
+    action.edit = _workspace_edit(ls, uri, version, [edit])
+    return action
 
 
 def noqa_edit(source: SourceText, line: int, code: str, encoding: str) -> types.TextEdit | None:

@@ -1,6 +1,7 @@
 """Lifecycle hooks and configuration: ``initializationOptions``,
 ``workspace/didChangeConfiguration`` (pushed settings, or pulled with
-``workspace/configuration`` when the client sends none)."""
+``workspace/configuration`` when the client sends none), workspace folders, and the
+``pyproject.toml`` watcher (registered dynamically when the client supports it)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from pygls.uris import to_fs_path
 from fastapi_lsp.server import FastAPILintServer
 from fastapi_lsp.settings import SECTION
 
+CONFIG_NAME = "pyproject.toml"
+WATCHER_ID = "fastapi-lint/pyproject.toml"
+
 
 def register(server: FastAPILintServer) -> None:
     @server.feature(types.INITIALIZE)
@@ -20,10 +24,57 @@ def register(server: FastAPILintServer) -> None:
         roots = [folder.uri for folder in params.workspace_folders or []]
         if not roots and params.root_uri:
             roots = [params.root_uri]
-        ls.resolver.workspace_roots = [
-            Path(path).resolve() for uri in roots if (path := to_fs_path(uri))
-        ]
+        ls.resolver.workspace_roots = _paths(roots)
         ls.resolver.set_client(params.initialization_options)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: FastAPILintServer, params: types.InitializedParams) -> None:
+        if not _watch_support(ls.client_capabilities):
+            return  # the client watches nothing for us: settings are re-read on each check
+        registration = types.Registration(
+            id=WATCHER_ID,
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[types.FileSystemWatcher(glob_pattern=f"**/{CONFIG_NAME}")]
+            ),
+        )
+        try:
+            await ls.client_register_capability_async(
+                types.RegistrationParams(registrations=[registration])
+            )
+        except Exception as error:  # the client refused: nothing to watch
+            ls.log(f"fastapi-lint: could not watch {CONFIG_NAME}: {error}")
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_workspace_folders(
+        ls: FastAPILintServer, params: types.DidChangeWorkspaceFoldersParams
+    ) -> None:
+        # pygls has already updated ls.workspace.folders
+        ls.resolver.workspace_roots = _paths(list(ls.workspace.folders))
+        ls.resolver.invalidate()
+        ls.schedule_all()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(
+        ls: FastAPILintServer, params: types.DidChangeWatchedFilesParams
+    ) -> None:
+        """A ``pyproject.toml`` was created, changed or deleted: re-read the settings and
+        re-check the open documents below it."""
+        projects = [
+            Path(path).resolve().parent
+            for change in params.changes
+            if (path := to_fs_path(change.uri)) and Path(path).name == CONFIG_NAME
+        ]
+        if not projects:
+            return
+        ls.resolver.invalidate()
+        affected = [
+            uri
+            for uri, document in ls.workspace.text_documents.items()
+            if (path := document.path)
+            and any(Path(path).resolve().is_relative_to(p) for p in projects)
+        ]
+        ls.schedule_many(affected)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: FastAPILintServer, params: None) -> None:
@@ -47,6 +98,16 @@ def register(server: FastAPILintServer) -> None:
             settings = pulled[0] if pulled else None
         ls.resolver.set_client(settings)
         ls.schedule_all()
+
+
+def _paths(uris: list[str]) -> list[Path]:
+    return [Path(path).resolve() for uri in uris if (path := to_fs_path(uri))]
+
+
+def _watch_support(capabilities: types.ClientCapabilities) -> bool:
+    workspace = capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    return bool(watched and watched.dynamic_registration)
 
 
 def _configuration_support(capabilities: types.ClientCapabilities) -> bool:

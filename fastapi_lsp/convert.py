@@ -16,6 +16,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Severity
+from fastapi_lint.rules import get_rule
 from fastapi_lint.source import SourceText
 
 SOURCE = "fastapi-lint"
@@ -212,6 +213,16 @@ def stored_fix(data: Any) -> StoredFix | None:
         return None
 
 
+def docs_link(template: str | None, code: str) -> types.CodeDescription | None:
+    """The rule's documentation page from a ``docs-url`` template (``{code}``, ``{name}``);
+    None without a template."""
+    if not template:
+        return None
+    rule = get_rule(code)
+    name = rule.name if rule is not None else code.lower()
+    return types.CodeDescription(href=template.replace("{code}", code).replace("{name}", name))
+
+
 def to_lsp_diagnostic(
     diagnostic: Diagnostic,
     source: SourceText,
@@ -219,6 +230,7 @@ def to_lsp_diagnostic(
     encoding: str,
     version: int | None,
     lookup: SourceLookup,
+    docs_url: str | None = None,
 ) -> types.Diagnostic:
     related = [
         types.DiagnosticRelatedInformation(
@@ -237,6 +249,7 @@ def to_lsp_diagnostic(
         message=diagnostic.message,
         severity=SEVERITIES[diagnostic.severity],
         code=diagnostic.code,
+        code_description=docs_link(docs_url, diagnostic.code),
         source=SOURCE,
         tags=tags,
         related_information=related or None,
@@ -251,8 +264,11 @@ def to_lsp_diagnostics(
     encoding: str,
     version: int | None,
     lookup: SourceLookup,
+    docs_url: str | None = None,
 ) -> list[types.Diagnostic]:
-    return [to_lsp_diagnostic(d, source, uri, encoding, version, lookup) for d in diagnostics]
+    return [
+        to_lsp_diagnostic(d, source, uri, encoding, version, lookup, docs_url) for d in diagnostics
+    ]
 
 
 def _location(

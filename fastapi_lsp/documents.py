@@ -44,7 +44,7 @@ def register(server: FastAPILintServer) -> None:
         if params.previous_result_id == analysis.result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=analysis.result_id)
         return types.RelatedFullDocumentDiagnosticReport(
-            items=analysis.lsp_diagnostics(ls.encoding, ls.source_of),
+            items=ls.lsp_diagnostics(analysis),
             result_id=analysis.result_id,
         )
 

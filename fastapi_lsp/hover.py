@@ -31,11 +31,7 @@ def register(server: FastAPILintServer) -> None:
         analysis = await ls.analysis(document)
         if analysis.version != document.version:
             return None
-        hits = [
-            d
-            for d in analysis.lsp_diagnostics(ls.encoding, ls.source_of)
-            if contains(d.range, params.position)
-        ]
+        hits = [d for d in ls.lsp_diagnostics(analysis) if contains(d.range, params.position)]
         if not hits:
             return None
         codes = list(dict.fromkeys(str(d.code) for d in hits))

@@ -7,16 +7,24 @@ Features live in their own modules (``documents``, ``code_actions``, ``hover``,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+import sys
+import threading
 import time
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import unquote
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidRequest, JsonRpcServerNotInitialized
+from pygls.exceptions import (
+    FeatureRequestError,
+    JsonRpcInvalidRequest,
+    JsonRpcServerNotInitialized,
+)
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -27,8 +35,9 @@ from fastapi_lint import __version__
 from fastapi_lint.rules import all_rules
 from fastapi_lint.source import SourceText, decode_source
 from fastapi_lsp.analysis import Analysis, analyse
-from fastapi_lsp.convert import UTF8, UTF16
+from fastapi_lsp.convert import UTF8, UTF16, char_index
 from fastapi_lsp.settings import DocumentSettings, SettingsResolver
+from fastapi_lsp.transport import serve
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +48,32 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 class Document(TextDocument):
-    """A pygls text document whose lines end where LSP says they do."""
+    """A pygls text document whose lines end where LSP says they do, and whose incremental
+    changes clamp out-of-range positions as the protocol asks (a character past the end of
+    its line means the end of the line, a line past the end means the end of the text)."""
 
     @property
     def lines(self) -> tuple[str, ...]:
         return tuple(_LINE.findall(self.source))
+
+    def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
+        lines = self.lines
+        encoding = self._position_codec.encoding
+        encoding = str(
+            encoding.value if isinstance(encoding, types.PositionEncodingKind) else encoding
+        )
+        starts = [0]
+        for line in lines:
+            starts.append(starts[-1] + len(line))
+
+        def offset(position: types.Position) -> int:
+            if position.line >= len(lines):
+                return len(self.source)
+            content = lines[position.line].rstrip("\r\n")
+            return starts[position.line] + char_index(content, position.character, encoding)
+
+        start, end = sorted((offset(change.range.start), offset(change.range.end)))
+        self._source = self.source[:start] + change.text + self.source[end:]
 
 
 class DocumentWorkspace(Workspace):
@@ -91,6 +121,16 @@ class FastAPILintProtocol(LanguageServerProtocol):
         )
         return result
 
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        """A change to a document the client never opened is ignored (and logged)."""
+        if self.workspace.text_documents.get(unquote(params.text_document.uri)) is None:
+            logger.warning("didChange for %s, which is not open", params.text_document.uri)
+            return
+        yield from super().lsp_text_document__did_change(params)
+
     def handle_message(self, message: Any) -> None:
         method = getattr(message, "method", None)
         is_request = method is not None and getattr(message, "id", None) is not None
@@ -121,6 +161,48 @@ class FastAPILintServer(LanguageServer):
         self._shown: set[str] = set()
         self._logged: set[tuple[str, str, str]] = set()
         all_rules()  # load every rule before analyses run in worker threads
+
+    # -- transport ----------------------------------------------------------------------
+
+    def _start_io_async(
+        self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None
+    ) -> None:
+        """pygls' stdio server with our message loop (see ``fastapi_lsp.transport``)."""
+        self._stop_event = stop_event = threading.Event()
+        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(serve(stop_event, reader, self.protocol))
+        except BrokenPipeError:
+            logger.error("the connection to the client is lost")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """pygls' TCP server (one client) with our message loop."""
+        self._stop_event = stop_event = threading.Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+            await serve(stop_event, reader, self.protocol)
+            self.shutdown()  # type: ignore[no-untyped-call]
+
+        async def listen() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            async with self._server:
+                await self._server.serve_forever()
+
+        with contextlib.suppress(asyncio.CancelledError):
+            asyncio.run(listen())
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """An internal error outside a request goes to the client's log, not a pop-up."""
+        logger.error("%s", error)
+        if source is FeatureRequestError:
+            return  # the request's answer already carries it
+        self.log(f"fastapi-lint: internal error: {error}", types.MessageType.Error)
 
     # -- the client ---------------------------------------------------------------------
 
@@ -214,6 +296,12 @@ class FastAPILintServer(LanguageServer):
                 types.MessageType.Error,
             )
 
+    def lsp_diagnostics(self, analysis: Analysis) -> list[types.Diagnostic]:
+        """An analysis' findings as this client's diagnostics."""
+        return analysis.lsp_diagnostics(
+            self.encoding, self.source_of, self.resolver.client.docs_url
+        )
+
     # -- publishing ---------------------------------------------------------------------
 
     def schedule(self, uri: str, *, debounce: bool) -> None:
@@ -229,9 +317,13 @@ class FastAPILintServer(LanguageServer):
 
     def schedule_all(self) -> None:
         """Re-check every open document (after a configuration change)."""
-        for uri in list(self.workspace.text_documents):
+        self.schedule_many(list(self.workspace.text_documents))
+
+    def schedule_many(self, uris: list[str]) -> None:
+        """Re-check these open documents now; a pulling client is asked to pull again."""
+        for uri in uris:
             self.schedule(uri, debounce=False)
-        if self.pull_diagnostics and _refresh_support(self.client_capabilities):
+        if uris and self.pull_diagnostics and _refresh_support(self.client_capabilities):
             self.workspace_diagnostic_refresh(None)
 
     async def _analyse_and_publish(self, uri: str, delay: float) -> None:
@@ -247,7 +339,7 @@ class FastAPILintServer(LanguageServer):
             current = self.document(uri)
             if current is None or current.version != version:
                 return  # a late result for an old version is never published
-            self.publish(uri, version, analysis.lsp_diagnostics(self.encoding, self.source_of))
+            self.publish(uri, version, self.lsp_diagnostics(analysis))
         except asyncio.CancelledError:
             pass
         except Exception:  # never let one document take the server down

@@ -3,7 +3,9 @@ client's settings (``initializationOptions``, ``workspace/didChangeConfiguration
 
 Client settings use the keys of ``[tool.fastapi-lint]`` (``select``, ``ignore``, rule option
 tables such as ``"fat-route": {"max-statements": 20}``) plus the server's own
-``debounce-ms`` and ``fix-on-save``. A mistake anywhere is reported once and the rest keeps
+``debounce-ms``, ``fix-on-save`` and ``docs-url`` (a template such as
+``"https://example.org/rules/{code}.md"`` for each diagnostic's ``codeDescription``; without
+it, diagnostics carry no link). A mistake anywhere is reported once and the rest keeps
 working: a broken ``pyproject.toml`` falls back to the defaults, broken client settings to
 the project's settings.
 """
@@ -26,7 +28,7 @@ from fastapi_lint.rules import Rule
 
 SECTION = "fastapi-lint"
 DEFAULT_DEBOUNCE_MS = 150
-SERVER_KEYS = ("debounce-ms", "fix-on-save")
+SERVER_KEYS = ("debounce-ms", "fix-on-save", "docs-url")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class ClientSettings:
     overrides: Mapping[str, Any] = field(default_factory=dict)  # [tool.fastapi-lint] keys
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     fix_on_save: bool = False
+    docs_url: str | None = None  # a template with {code} and/or {name}
 
 
 def client_settings(raw: object) -> tuple[ClientSettings, list[str]]:
@@ -56,13 +59,21 @@ def client_settings(raw: object) -> tuple[ClientSettings, list[str]]:
     if not isinstance(fix_on_save, bool):
         errors.append(f"`fix-on-save` must be true or false, not {fix_on_save!r}")
         fix_on_save = False
+    docs_url = raw.get("docs-url")
+    if docs_url is not None and (
+        not isinstance(docs_url, str) or ("{code}" not in docs_url and "{name}" not in docs_url)
+    ):
+        errors.append(
+            f"`docs-url` must be a string containing {{code}} or {{name}}, not {docs_url!r}"
+        )
+        docs_url = None
     overrides = {str(k): v for k, v in raw.items() if k not in SERVER_KEYS}
     try:
         settings_from_table(overrides, Path.cwd())
     except ConfigError as error:
         errors.append(str(error))
         overrides = {}
-    return ClientSettings(overrides, debounce_ms, fix_on_save), errors
+    return ClientSettings(overrides, debounce_ms, fix_on_save, docs_url), errors
 
 
 def apply_overrides(settings: Settings, overrides: Mapping[str, Any]) -> Settings:
@@ -115,6 +126,10 @@ class SettingsResolver:
         self.client, errors = client_settings(raw)
         for error in errors:
             self._report(f"fastapi-lint: invalid client settings: {error}")
+        self._cache.clear()
+
+    def invalidate(self) -> None:
+        """Forget every cached configuration (a ``pyproject.toml`` or a folder changed)."""
         self._cache.clear()
 
     def for_path(self, path: str | None) -> DocumentSettings:
