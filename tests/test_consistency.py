@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT.parent / "shared" / "RULES.md"
 # Families whose every single-module rule must be implemented (grows with each family).
 REQUIRED_FAMILIES = ("FAS1", "FAS4")
+# Rules whose catalog fix is the "Extract to service" refactoring, which the language server's
+# refactoring actions provide; until they exist, these rules offer no fix of their own.
+FIX_FROM_REFACTORING = {"FAS601", "FAS602"}
 SECTIONS = (
     "## What it does",
     "## Why is this bad?",
@@ -66,7 +69,9 @@ def test_rule_matches_catalog(rule: Rule) -> None:
     assert rule.name == entry.name
     assert rule.default == entry.default
     fix_column = entry.fix.lower()
-    if fix_column.startswith("none"):
+    if rule.code in FIX_FROM_REFACTORING:
+        assert rule.fix == "none" and "extract to service" in fix_column
+    elif fix_column.startswith("none"):
         assert rule.fix == "none"
     else:
         assert rule.fix in fix_column or rule.fix == "action", (rule.fix, entry.fix)
