@@ -30,16 +30,18 @@ class Settings(BaseSettings):
 DATABASE_PASSWORD = os.environ["DATABASE_PASSWORD"]
 ```
 
+## Options
+- `hardcoded-secret.extra-names` = `[]`: more name fragments that mark a secret
+  (`"signing_key"`, `"dsn"`).
+- `hardcoded-secret.ignore-paths` = `["tests/*", "test_*.py", "*_test.py", "conftest.py"]`:
+  glob patterns of files where the rule stays silent, matched against the path and each of
+  its tails.
+
 ## Fix safety
 The editor action removes the default (the `= "..."` of an annotated settings field, the
 fallback argument of `os.getenv`), so a missing value fails loudly instead. It is an action
 only: the application then needs the variable set wherever it runs, tests included. Module
 constants and `Field(default=...)` are reported without a fix.
-
-## Options
-- `extra-names` = `[]`: more name fragments that mark a secret (`"signing_key"`, `"dsn"`).
-- `ignore-paths` = `["tests/*", "test_*.py", "*_test.py", "conftest.py"]`: glob patterns of
-  files where the rule stays silent, matched against the path and each of its tails.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ LABEL_PRONE = frozenset({"token", "api_key", "apikey"})
 ENV_LOOKUPS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
 FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.fields.Field"})
 DEFAULT_IGNORED = ("tests/*", "test_*.py", "*_test.py", "conftest.py")
+MARKER_BRACKETS = frozenset({("<", ">"), ("[", "]"), ("(", ")")})
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -142,7 +145,7 @@ def _secret_fragment(name: str, fragments: list[tuple[str, ...]]) -> tuple[str, 
 
 
 def _secret_literal(value: ast.expr | None, name: str, fragment: tuple[str, ...]) -> bool:
-    """A non-empty string literal that is not a label, a path, a URL or a template."""
+    """A non-empty string literal that is not a label, a marker, a path, a URL or a template."""
     if not isinstance(value, ast.Constant) or not isinstance(value.value, str):
         return False
     text = value.value.strip()
@@ -150,11 +153,29 @@ def _secret_literal(value: ast.expr | None, name: str, fragment: tuple[str, ...]
         return False
     if ENV_NAME.match(text) or text.lower().startswith("x-"):
         return False  # an environment variable's or a header's name
-    value_words = _words(text)
-    if value_words == _words(name):
-        return False  # `API_KEY = "api_key"`: a label
+    return not _is_label(text, name, fragment)
+
+
+def _is_label(text: str, name: str, fragment: tuple[str, ...]) -> bool:
+    """Text that names or marks something rather than being a secret: prose (``"My
+    Password"``), markers (``"<end>"``, ``"__unset__"``), the fragment itself (``"Passwords"``),
+    and for names that are often labels (tokens, API keys) a value made of the name's own
+    words (``UNATTRIBUTED_API_KEY = "unattributed"``, ``TOKEN_KEY = "access_token"``)."""
+    if any(character.isspace() for character in text):
+        return True
+    if (text[0], text[-1]) in MARKER_BRACKETS or (text.startswith("__") and text.endswith("__")):
+        return True
+    value_words = set(_words(text))
+    if value_words <= _with_plurals(fragment):
+        return True
     joined = "_".join(fragment)
-    return not (joined in LABEL_PRONE and joined in "_".join(value_words))
+    if joined not in LABEL_PRONE:
+        return False
+    return value_words <= _with_plurals(_words(name)) or joined in "_".join(_words(text))
+
+
+def _with_plurals(words: Iterable[str]) -> set[str]:
+    return {form for word in words for form in (word, word + "s")}
 
 
 # --- module constants -------------------------------------------------------------------------

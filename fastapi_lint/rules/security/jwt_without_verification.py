@@ -65,7 +65,7 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
 
 def _problem(keywords: dict[str | None, ast.expr], positional: int) -> str | None:
     if _is_false(keywords.get("verify")) or _disables_signature(keywords.get("options")):
-        return "skips signature verification: the token's claims are unchecked user input"
+        return "turns signature verification off: nothing proves who issued the claims"
     if "algorithms" not in keywords and positional <= ALGORITHMS_POSITION:
         return "has no `algorithms=`: the token's header picks the algorithm"
     return None
