@@ -12,8 +12,9 @@ workers share a stream. Use the `logging` module, which uvicorn and every log co
 set up for. See [Logging](https://docs.python.org/3/howto/logging.html) and FastAPI's
 [Debugging](https://fastapi.tiangolo.com/tutorial/debugging/).
 
-Prints under `if __name__ == "__main__":` and in test modules (files named `test_*.py`,
-`*_test.py` or `conftest.py`, and modules that import `pytest`) are not reported.
+Prints under `if __name__ == "__main__":`, in test modules (files named `test_*.py`,
+`*_test.py` or `conftest.py`, and modules that import `pytest`) and on a line whose `noqa`
+comment names Ruff's `T201` (the author has said that print is meant) are not reported.
 
 ## Example
 ```python
@@ -65,6 +66,7 @@ from fastapi_lint.rules import Options, rule
 
 CODE = "FAS603"
 LOGGER_NAME = "logger"
+T201_NOQA = re.compile(r"#\s*noqa:[^#]*\bT201\b", re.IGNORECASE)
 TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$")
 
 
@@ -77,9 +79,12 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
         if role is None:
             continue
         for node in func.own_nodes:
-            if not facts.is_call_to(node, "builtins.print") or facts.in_main_guard(node):
+            if not isinstance(node, ast.Call) or not facts.is_call_to(node, "builtins.print"):
                 continue
-            assert isinstance(node, ast.Call)
+            if facts.in_main_guard(node):
+                continue
+            if T201_NOQA.search(facts.source.line_text(node.lineno)):
+                continue  # the author told the narrower peer rule that this print is meant
             message = f"`print()` in {role} `{func.name}`; log with `logging` instead"
             yield Diagnostic.at(node, CODE, message, fix=_logging_fix(facts, node))
 
