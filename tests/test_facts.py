@@ -1004,3 +1004,17 @@ def test_deep_nesting_does_not_overflow() -> None:
     assert models == {}
     assert chain_name == "time" + ".attr" * DEPTH
     assert value_type == chain_name
+
+
+def test_a_final_binding_takes_its_type_from_the_value() -> None:
+    facts = ModuleFacts.from_text(
+        "from typing import Final\nimport httpx\n\n"
+        "def f():\n    client: Final = httpx.Client()\n    client.get('x')\n"
+        "    other: Final[httpx.AsyncClient] = make()\n    other.get('y')\n"
+    )
+    names = [
+        n
+        for n in ast.walk(facts.tree)
+        if isinstance(n, ast.Name) and n.id in ("client", "other") and isinstance(n.ctx, ast.Load)
+    ]
+    assert [facts.type_of(n) for n in names] == ["httpx.Client", "httpx.AsyncClient"]

@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 _OPTIONAL = {"typing.Optional"}
+FINAL = {"typing.Final", "typing_extensions.Final"}
 _UNION = {"typing.Union"}
 
 
@@ -221,8 +222,14 @@ class ModuleFacts:
         table: dict[tuple[ast.AST, str], tuple[ast.expr | None, list[tuple[int, ast.expr]]]] = {}
         for node, scope in self._walk.scope_of.items():
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                annotation = self._unwrap_final(node.annotation)
                 _, values = table.get((scope, node.target.id), (None, []))
-                table[(scope, node.target.id)] = (node.annotation, values)
+                if annotation is None:  # bare `Final`: the value gives the type
+                    if node.value is not None:
+                        values.append((node.lineno, node.value))
+                    table[(scope, node.target.id)] = (None, values)
+                else:
+                    table[(scope, node.target.id)] = (annotation, values)
             elif isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
@@ -235,6 +242,13 @@ class ModuleFacts:
                     (var.lineno, node.context_expr)
                 )
         return table
+
+    def _unwrap_final(self, annotation: ast.expr) -> ast.expr | None:
+        """``Final[T]`` → ``T``; bare ``Final`` → None; any other annotation as it is."""
+        target = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+        if self.qualified_name(target) not in FINAL:
+            return annotation
+        return annotation.slice if isinstance(annotation, ast.Subscript) else None
 
     def _assignment_origin(self, scope: ast.AST, name: str, line: int) -> ast.expr | None:
         """The annotation of ``name`` in ``scope``, else its last value assigned up to ``line``."""
