@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import weakref
+from collections import Counter
 from collections.abc import Iterator
 
 from fastapi_lint.facts import AppInstance, FunctionInfo, ModuleFacts, Route
@@ -18,6 +19,10 @@ _BLOCK_FIELDS = ("body", "orelse", "finalbody")
 
 # (the node holding the block, its field, the owner) — equal keys: one object, one pass
 SequenceKey = tuple[ast.AST, str, AppInstance]
+
+_BINDING_COUNTS: weakref.WeakKeyDictionary[ModuleFacts, dict[FunctionInfo | None, Counter[str]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 _SEQUENCES: weakref.WeakKeyDictionary[ModuleFacts, dict[SequenceKey, list[Route]]] = (
     weakref.WeakKeyDictionary()
@@ -95,11 +100,21 @@ def _in_class_body(facts: ModuleFacts, node: ast.AST) -> bool:
 def _count_bindings(facts: ModuleFacts, name: str, func: FunctionInfo | None) -> int:
     """How many times ``name`` is bound in a function's own body (with its parameters), or at
     module level when ``func`` is None."""
-    nodes = facts.module_nodes if func is None else func.own_nodes
-    count = sum(1 for node in nodes if name in _names_bound_by(node))
-    if func is not None:
-        count += sum(1 for param in func.parameters if param.arg == name)
-    return count
+    return _binding_counts(facts, func)[name]
+
+
+def _binding_counts(facts: ModuleFacts, func: FunctionInfo | None) -> Counter[str]:
+    """Every name's binding count in one scope, counted once per scope (asking per route and
+    rescanning the module made large modules quadratic)."""
+    per_scope = _BINDING_COUNTS.setdefault(facts, {})
+    counts = per_scope.get(func)
+    if counts is None:
+        nodes = facts.module_nodes if func is None else func.own_nodes
+        counts = Counter(name for node in nodes for name in _names_bound_by(node))
+        if func is not None:
+            counts.update(param.arg for param in func.parameters)
+        per_scope[func] = counts
+    return counts
 
 
 def _names_bound_by(node: ast.AST) -> Iterator[str]:
