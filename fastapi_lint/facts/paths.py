@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_PARAM = re.compile(r"\{([^{}:]*)(?::([^{}]*))?\}")
+# Starlette's own pattern: what it does not match is literal text of the path, not a parameter
+_PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?\}")
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,5 @@ class PathTemplate:
 
 
 def parse_path(raw: str) -> PathTemplate:
-    params = tuple(
-        PathParam(m.group(1).strip(), (m.group(2) or "").strip() or None)
-        for m in _PARAM.finditer(raw)
-    )
+    params = tuple(PathParam(m.group(1), m.group(2) or None) for m in _PARAM.finditer(raw))
     return PathTemplate(raw, params)

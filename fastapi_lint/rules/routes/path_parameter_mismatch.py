@@ -39,7 +39,6 @@ from __future__ import annotations
 import ast
 import difflib
 import keyword
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -54,7 +53,6 @@ CODE = "FAS304"
 
 # What Starlette itself recognises as a parameter: `{name}` or `{name:converter}`, ASCII only,
 # no spaces (`{ x }` is literal text for Starlette).
-_STARLETTE_PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?\}")
 _CONVERTER_TYPES = {"int": "int", "float": "float", "str": "str", "path": "str"}
 _PATH_FUNCTIONS = ("fastapi.Path",)
 _MARKER_FUNCTIONS = (
@@ -128,7 +126,7 @@ def _unbound_path_params(
 
 def _starlette_params(route: Route) -> list[PathParam]:
     assert route.path is not None
-    return [PathParam(m.group(1), m.group(2)) for m in _STARLETTE_PARAM.finditer(route.path.raw)]
+    return list(route.path.params)
 
 
 def _param_span(facts: ModuleFacts, route: Route, param: PathParam) -> tuple[Position, Position]:
