@@ -7,17 +7,16 @@ import ast
 
 from fastapi_lint.facts import DependencyUse, FunctionInfo, ModuleFacts
 
-SESSION_CLASSES = frozenset(
-    {
-        "sqlalchemy.orm.Session",
-        "sqlalchemy.ext.asyncio.AsyncSession",
-        "sqlmodel.Session",
-        "sqlmodel.orm.session.Session",
-        "sqlmodel.ext.asyncio.session.AsyncSession",
-    }
+SYNC_SESSION_CLASSES = frozenset(
+    {"sqlalchemy.orm.Session", "sqlmodel.Session", "sqlmodel.orm.session.Session"}
 )
+ASYNC_SESSION_CLASSES = frozenset(
+    {"sqlalchemy.ext.asyncio.AsyncSession", "sqlmodel.ext.asyncio.session.AsyncSession"}
+)
+SESSION_CLASSES = SYNC_SESSION_CLASSES | ASYNC_SESSION_CLASSES
+SYNC_SESSION_FACTORY = "sqlalchemy.orm.sessionmaker"
 SESSION_FACTORIES = frozenset(
-    {"sqlalchemy.orm.sessionmaker()", "sqlalchemy.ext.asyncio.async_sessionmaker()"}
+    {f"{SYNC_SESSION_FACTORY}()", "sqlalchemy.ext.asyncio.async_sessionmaker()"}
 )
 SESSION_ITERATORS = frozenset(
     f"{module}.{name}"
@@ -70,30 +69,78 @@ def _injects_session(facts: ModuleFacts, use: DependencyUse) -> bool:
 def provides_session(facts: ModuleFacts, func: FunctionInfo) -> bool:
     """``func`` is annotated to return (or yield) a session, or yields/returns ``Session(...)``,
     ``SessionLocal()`` of a session factory, or a name bound to either."""
+    return provided_session_kind(facts, func) is not None
+
+
+def provided_session_kind(facts: ModuleFacts, func: FunctionInfo) -> str | None:
+    """``"sync"`` or ``"async"`` for the kind of session ``func`` returns or yields (by its
+    return annotation, else by the values), None when it provides none."""
     returns = func.node.returns
-    if returns is not None and _returns_session_annotation(facts, returns):
-        return True
+    if returns is not None:
+        kind = _annotation_session_kind(facts, returns)
+        if kind is not None:
+            return kind
     if func.is_generator:
         values = [node.value for node in func.yields if isinstance(node, ast.Yield)]
     else:
         values = [node.value for node in func.own_nodes if isinstance(node, ast.Return)]
-    return any(value is not None and is_session_value(facts, value) for value in values)
+    kinds = [session_kind(facts, value) for value in values if value is not None]
+    return "sync" if "sync" in kinds else "async" if "async" in kinds else None
 
 
-def _returns_session_annotation(facts: ModuleFacts, annotation: ast.expr) -> bool:
-    if is_session_class(facts, annotation):
-        return True
+def _annotation_session_kind(facts: ModuleFacts, annotation: ast.expr) -> str | None:
+    """The session kind of ``Session``, ``AsyncSession``, or ``Generator[Session, ...]`` and
+    the other iterator forms."""
     if isinstance(annotation, ast.Subscript):
         if facts.qualified_name(annotation.value) not in SESSION_ITERATORS:
-            return False
+            return None
         index = annotation.slice
-        first = index.elts[0] if isinstance(index, ast.Tuple) and index.elts else index
-        return is_session_class(facts, first)
-    return False
+        annotation = index.elts[0] if isinstance(index, ast.Tuple) and index.elts else index
+    return _class_kind(facts.qualified_name(annotation))
+
+
+def _class_kind(qualified: str | None) -> str | None:
+    if qualified in SYNC_SESSION_CLASSES:
+        return "sync"
+    if qualified in ASYNC_SESSION_CLASSES:
+        return "async"
+    return None
 
 
 def is_session_value(facts: ModuleFacts, value: ast.expr) -> bool:
     """``Session(engine)``, ``AsyncSession(engine)``, ``SessionLocal()`` of a ``sessionmaker``
     or ``async_sessionmaker``, or a name bound to one (``with SessionLocal() as db``)."""
+    return session_kind(facts, value) is not None
+
+
+def session_kind(facts: ModuleFacts, value: ast.expr) -> str | None:
+    """``"sync"`` or ``"async"`` when ``value`` provably is a session (see
+    ``is_session_value``); a ``sessionmaker(..., class_=AsyncSession)`` product is async."""
     kind = facts.type_of(value)
-    return kind in SESSION_CLASSES or kind in SESSION_FACTORIES
+    if kind == "sqlalchemy.ext.asyncio.async_sessionmaker()":
+        return "async"
+    if kind == f"{SYNC_SESSION_FACTORY}()":
+        return _sessionmaker_product_kind(facts, value)
+    return _class_kind(kind)
+
+
+def _sessionmaker_product_kind(facts: ModuleFacts, value: ast.expr) -> str | None:
+    """What ``SessionLocal()`` makes: ``sessionmaker(...)`` makes ``Session`` objects unless
+    ``class_`` names another class (the SQLAlchemy 1.4 async spelling); None when unknown."""
+    if isinstance(value, ast.Name):
+        origin = facts.binding_origin(value.id, value)
+        value = origin if origin is not None else value
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name):
+        return None
+    factory = facts.binding_origin(value.func.id, value.func)
+    if not (isinstance(factory, ast.Call) and facts.is_call_to(factory, SYNC_SESSION_FACTORY)):
+        return None
+    class_arg = factory.args[1] if len(factory.args) > 1 else None
+    for keyword in factory.keywords:
+        if keyword.arg == "class_":
+            class_arg = keyword.value
+        elif keyword.arg is None:
+            return None  # `**options` may set class_
+    if class_arg is None:
+        return "sync"
+    return _class_kind(facts.qualified_name(class_arg))

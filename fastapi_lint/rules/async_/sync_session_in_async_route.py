@@ -60,16 +60,10 @@ from collections.abc import Iterator
 
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.facts import DependencyUse, FunctionInfo, ModuleFacts
+from fastapi_lint.facts.sessions import SYNC_SESSION_CLASSES, provided_session_kind
 from fastapi_lint.rules import Options, rule
 
 CODE = "FAS103"
-SYNC_SESSION_CLASSES = {"sqlalchemy.orm.Session", "sqlmodel.Session"}
-SYNC_SESSION_FACTORY = "sqlalchemy.orm.sessionmaker"
-SESSION_ITERATORS = {
-    f"{module}.{name}"
-    for module in ("typing", "collections.abc")
-    for name in ("Generator", "Iterator", "AsyncGenerator", "AsyncIterator")
-}
 
 
 @rule(code=CODE, name="sync-session-in-async-route", default=True, fix="none")
@@ -104,7 +98,7 @@ def _sync_session_chain(
     func = facts.resolve_function(use.callable_expr)
     if func is not None and func not in visited:
         visited.add(func)
-        if _provides_sync_session(facts, func):
+        if provided_session_kind(facts, func) == "sync":
             return [func.name]
         for inner in facts.dependencies_of(func):
             chain = _sync_session_chain(facts, inner, visited)
@@ -132,68 +126,5 @@ def _hands_session_on(func: FunctionInfo, inner: DependencyUse) -> bool:
     )
 
 
-def _provides_sync_session(facts: ModuleFacts, func: FunctionInfo) -> bool:
-    """The function's return annotation or what it yields (a generator) or returns is a sync
-    session."""
-    returns = func.node.returns
-    if returns is not None and _annotation_is_sync_session(facts, returns):
-        return True
-    if func.is_generator:
-        values = [node.value for node in func.yields if isinstance(node, ast.Yield)]
-    else:
-        values = [node.value for node in func.own_nodes if isinstance(node, ast.Return)]
-    return any(value is not None and _is_sync_session_value(facts, value) for value in values)
-
-
-def _annotation_is_sync_session(facts: ModuleFacts, annotation: ast.expr) -> bool:
-    """``Session``, or ``Generator[Session, ...]``/``Iterator[Session]`` and their async forms."""
-    if _is_sync_session_class(facts, annotation):
-        return True
-    if isinstance(annotation, ast.Subscript):
-        if facts.qualified_name(annotation.value) not in SESSION_ITERATORS:
-            return False
-        index = annotation.slice
-        first = index.elts[0] if isinstance(index, ast.Tuple) and index.elts else index
-        return _is_sync_session_class(facts, first)
-    return False
-
-
 def _is_sync_session_class(facts: ModuleFacts, annotation: ast.expr | None) -> bool:
     return annotation is not None and facts.qualified_name(annotation) in SYNC_SESSION_CLASSES
-
-
-def _is_sync_session_value(facts: ModuleFacts, value: ast.expr) -> bool:
-    """``Session(engine)``, ``SessionLocal()`` of a sync ``sessionmaker``, or a name bound to
-    one (assigned, or by ``with ... as db``)."""
-    kind = facts.type_of(value)
-    if kind in SYNC_SESSION_CLASSES:
-        return True
-    if kind != f"{SYNC_SESSION_FACTORY}()":
-        return False
-    factory = _sessionmaker_call(facts, value)
-    return factory is not None and _makes_sync_sessions(facts, factory)
-
-
-def _sessionmaker_call(facts: ModuleFacts, value: ast.expr) -> ast.Call | None:
-    """The ``sessionmaker(...)`` call behind ``SessionLocal()`` or a name bound to it."""
-    if isinstance(value, ast.Name):
-        origin = facts.binding_origin(value.id, value)
-        value = origin if origin is not None else value
-    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name):
-        return None
-    factory = facts.binding_origin(value.func.id, value.func)
-    if isinstance(factory, ast.Call) and facts.is_call_to(factory, SYNC_SESSION_FACTORY):
-        return factory
-    return None
-
-
-def _makes_sync_sessions(facts: ModuleFacts, factory: ast.Call) -> bool:
-    """``sessionmaker(...)`` makes ``Session`` objects unless ``class_`` names another class
-    (``sessionmaker(engine, class_=AsyncSession)`` is the SQLAlchemy 1.4 async spelling)."""
-    class_arg = factory.args[1] if len(factory.args) > 1 else None
-    for keyword in factory.keywords:
-        if keyword.arg == "class_":
-            class_arg = keyword.value
-        elif keyword.arg is None:
-            return False  # `**options` may set class_
-    return class_arg is None or _is_sync_session_class(facts, class_arg)
