@@ -97,7 +97,10 @@ class NameResolver:
                 table = self._imports.setdefault(scope, {})
                 for binding in self._bindings_of(node):
                     table[binding.local] = binding
-            else:
+            elif type(node) is ast.Name:  # the commonest node: test it without a generator
+                if type(node.ctx) is not ast.Load:
+                    self._local_bindings.setdefault(scope, set()).add(node.id)
+            elif type(node) in _BINDING_NODES:  # most other nodes bind nothing either
                 owner = self._parameter_owner(node) if isinstance(node, ast.arg) else scope
                 for name in _bound_names(node):
                     self._local_bindings.setdefault(owner, set()).add(name)
@@ -255,6 +258,19 @@ class NameResolver:
             if qualified.startswith(binding.qualified + "."):
                 return local + qualified[len(binding.qualified) :]
         return None
+
+
+_BINDING_NODES = frozenset(
+    {
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.arg,
+        ast.ExceptHandler,
+        ast.MatchAs,
+        ast.MatchStar,
+    }
+)
 
 
 def _bound_names(node: ast.AST) -> Iterator[str]:
