@@ -47,6 +47,10 @@ CORPUS: tuple[CorpusEntry, ...] = (
     CorpusEntry("apache-airflow-core", "3.3.2", "airflow/api_fastapi"),
     CorpusEntry("gradio", "6.31.0", "gradio"),
     CorpusEntry("fastapi-users", "15.0.5", "fastapi_users"),
+    CorpusEntry("chainlit", "2.12.0", "chainlit"),
+    CorpusEntry("langflow-base", "1.13.0", "langflow/api"),
+    CorpusEntry("lightrag-hku", "1.5.7", "lightrag/api"),
+    CorpusEntry("khoj", "1.42.10", "khoj"),
 )
 
 # A line that imports fastapi: ``import fastapi``, ``import os, fastapi as f``,
