@@ -2,7 +2,8 @@
 
 ## What it does
 Finds `app.add_middleware(CORSMiddleware, ...)` followed by another `add_middleware` (or an
-`@app.middleware("http")` function) on the same application.
+`@app.middleware("http")` function) on the same application. `GZipMiddleware` (or a subclass
+of it in the module) never answers by itself, so it may come after CORS.
 
 ## Why is this bad?
 Each `add_middleware` wraps the application built so far, so the middleware added last is the
@@ -46,12 +47,22 @@ from fastapi_lint.rules import Options, rule
 CODE = "FAS508"
 
 
+PASS_THROUGH_MIDDLEWARE = {
+    "starlette.middleware.gzip.GZipMiddleware",
+    "fastapi.middleware.gzip.GZipMiddleware",
+}
+
+
 @rule(code=CODE, name="cors-not-outermost", default=True, fix="action")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
     for group in _registrations_by_app(facts).values():
         cors_uses = [use for use in group if is_cors(facts, use)]
         for use in cors_uses:
-            later = [other for other in group[group.index(use) + 1 :] if not is_cors(facts, other)]
+            later = [
+                other
+                for other in group[group.index(use) + 1 :]
+                if not is_cors(facts, other) and not _only_passes_responses_on(facts, other)
+            ]
             if not later:
                 continue
             app = ast.unparse(use.receiver) if use.receiver else "app"
@@ -63,6 +74,28 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
                 f"{_describe(later[0])} added after it answers without CORS headers",
                 fix=fix,
             )
+
+
+def _only_passes_responses_on(facts: ModuleFacts, use: MiddlewareUse) -> bool:
+    """GZip compresses what the inner app answers and never answers itself, so the CORS
+    headers survive it (also for a subclass defined in this module)."""
+    middleware = use.middleware
+    for _ in range(10):  # a chain of local subclasses, bounded
+        if middleware is None:
+            return False
+        if facts.qualified_name(middleware) in PASS_THROUGH_MIDDLEWARE:
+            return True
+        if not isinstance(middleware, ast.Name) or middleware.id not in _local_classes(facts):
+            return False
+        bases = _local_classes(facts)[middleware.id].bases
+        if len(bases) != 1:
+            return False
+        middleware = bases[0]
+    return False
+
+
+def _local_classes(facts: ModuleFacts) -> dict[str, ast.ClassDef]:
+    return {cls.name: cls for cls in facts.classes if facts.function_of(cls) is None}
 
 
 def _registrations_by_app(

@@ -2,7 +2,9 @@
 
 ## What it does
 Finds `FastAPI(debug=True)` (or `Starlette(debug=True)`) written as a literal, and
-`uvicorn.run(..., reload=True)` outside an `if __name__ == "__main__":` block.
+`uvicorn.run(..., reload=True)` outside an `if __name__ == "__main__":` block. A literal
+under a run-time condition (`if settings.debug: app = FastAPI(debug=True)`) is settings-driven
+and stays silent.
 
 ## Why is this bad?
 In debug mode an unhandled error answers with the full traceback, local source lines
@@ -50,7 +52,7 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
         qualified = facts.qualified_name(call.func)
         if qualified in APP_CLASSES:
             debug = _true_keyword(call, "debug")
-            if debug is not None:
+            if debug is not None and not _under_runtime_condition(facts, call):
                 name = ast.unparse(call.func)
                 yield Diagnostic.at(
                     debug, CODE, f"`{name}(debug=True)` sends tracebacks to clients"
@@ -64,6 +66,15 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
                     '`uvicorn.run(reload=True)` outside `if __name__ == "__main__":` '
                     "runs the reloader wherever this code runs",
                 )
+
+
+def _under_runtime_condition(facts: ModuleFacts, call: ast.Call) -> bool:
+    """``if in_debug_mode(): app = FastAPI(debug=True)``: the value is chosen at run time
+    (settings, environment), which is how debug mode should be switched on."""
+    return any(
+        isinstance(ancestor, ast.If | ast.IfExp) and not isinstance(ancestor.test, ast.Constant)
+        for ancestor in facts.ancestors(call)
+    )
 
 
 def _true_keyword(call: ast.Call, name: str) -> ast.keyword | None:
