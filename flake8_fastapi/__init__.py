@@ -37,11 +37,24 @@ def _parse_bool(value: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, not {value!r}")
 
 
+def _selected(code: str, options: argparse.Namespace) -> bool:
+    """Whether an explicit ``--select``/``--extend-select`` (or their configuration keys)
+    names the code or a prefix of it, which overrides flake8's default ignore list."""
+    chosen = [
+        *(getattr(options, "select", None) or ()),
+        *(getattr(options, "extend_select", None) or ()),
+    ]
+    return any(code.startswith(prefix) for prefix in chosen)
+
+
 class Plugin:
     name = "fastapi-lint"
     version = __version__
 
     _options: ClassVar[dict[str, Options]] = {}
+    # opt-in rules flake8 would discard unselected (they are in its default ignore list) are
+    # not run at all
+    _rules: ClassVar[tuple[Rule, ...] | None] = None
 
     def __init__(self, tree: ast.Module, lines: list[str], filename: str) -> None:
         self._tree = tree
@@ -82,6 +95,7 @@ class Plugin:
                     values[option.name] = tuple(given) if isinstance(given, list) else given
             chosen[rule.code] = Options(values)
         cls._options = chosen
+        cls._rules = tuple(r for r in all_rules() if r.default or _selected(r.code, options))
 
     @staticmethod
     def _project_settings() -> Settings:
@@ -93,7 +107,8 @@ class Plugin:
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
         source = SourceText("".join(self._lines))
         facts = ModuleFacts(self._tree, source, self._filename)
-        result = run_rules(facts, all_rules(), self._options or None, honour_noqa=False)
+        rules = self._rules if self._rules is not None else all_rules()
+        result = run_rules(facts, rules, self._options or None, honour_noqa=False)
         for d in result.diagnostics:
             yield d.start.line, source.char_col(d.start), f"{d.code} {d.message}", type(self)
         for failure in result.failures:
