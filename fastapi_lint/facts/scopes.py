@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 ScopeNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef | ast.Module
 
+# Contexts and operators (`Load`, `Add`, `Eq`, ...) are shared singletons that carry nothing of
+# their own: they are read through their parent (`name.ctx`, `binop.op`), never visited.
+_SHARED_NODES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -102,72 +106,93 @@ class ModuleWalk:
 
 
 def walk_module(tree: ast.Module) -> ModuleWalk:
-    """Walk the tree once, iteratively (deeply nested code must not overflow the stack)."""
+    """Walk the tree once, iteratively (deeply nested code must not overflow the stack), in
+    source order. This runs on every module, so the loop keeps per-node work small: the
+    context of a scope (its function, class and qualified-name prefix) is stored once per
+    scope node, not carried with every node."""
     parents: dict[ast.AST, ast.AST] = {}
     functions: list[FunctionInfo] = []
     function_of_node: dict[ast.FunctionDef | ast.AsyncFunctionDef, FunctionInfo] = {}
     scope_of: dict[ast.AST, ScopeNode] = {}
     module_nodes: list[ast.AST] = []
+    # scope node → (the function whose own body it is or sits in, class name, qualname prefix)
+    context: dict[ast.AST, tuple[FunctionInfo | None, str | None, str]] = {tree: (None, None, "")}
 
-    # each entry: (node, enclosing scope node, enclosing FunctionInfo, class name, qualname prefix)
-    stack: list[tuple[ast.AST, ScopeNode, FunctionInfo | None, str | None, str]] = []
+    # the scope of each node waiting on the stack; it moves to scope_of when the node is
+    # visited, so that scope_of lists the nodes in source (pre-)order
+    pending: dict[ast.AST, ScopeNode] = {}
+    stack: list[ast.AST] = []
     for child in reversed(tree.body):
         parents[child] = tree
-        stack.append((child, tree, None, None, ""))
+        pending[child] = tree
+        stack.append(child)
 
     while stack:
-        node, scope, func, class_name, prefix = stack.pop()
-        scope_of[node] = scope
+        node = stack.pop()
+        scope = scope_of[node] = pending.pop(node)
+        func, class_name, prefix = context[scope]
         if scope is tree:
             module_nodes.append(node)
         elif func is not None and scope is func.node:
             func.own_nodes.append(node)
 
-        child_scope: ScopeNode = scope
-        child_func = func
-        child_class = class_name
-        child_prefix = prefix
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        kind = type(node)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             info = FunctionInfo(node, prefix + node.name, class_name, func)
             functions.append(info)
             function_of_node[node] = info
-            _push_function_children(stack, parents, node, scope, func, class_name, prefix, info)
+            context[node] = (info, None, prefix + node.name + ".<locals>.")
+            _push_function_children(stack, parents, pending, node, scope)
             continue
-        if isinstance(node, ast.ClassDef):
+        child_scope: ScopeNode = scope
+        if kind is ast.ClassDef:
+            assert isinstance(node, ast.ClassDef)
             child_scope = node
-            child_class = node.name
-            child_prefix = prefix + node.name + "."
-        elif isinstance(node, ast.Lambda):
+            context[node] = (func, node.name, prefix + node.name + ".")
+        elif kind is ast.Lambda:
+            assert isinstance(node, ast.Lambda)
             child_scope = node
+            context[node] = (func, class_name, prefix)
 
-        for sub_node in reversed(list(ast.iter_child_nodes(node))):
+        children: list[ast.AST] = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                children.extend(
+                    item
+                    for item in value
+                    if isinstance(item, ast.AST) and not isinstance(item, _SHARED_NODES)
+                )
+            elif isinstance(value, ast.AST) and not isinstance(value, _SHARED_NODES):
+                children.append(value)
+        for sub_node in reversed(children):
             parents[sub_node] = node
-            stack.append((sub_node, child_scope, child_func, child_class, child_prefix))
+            pending[sub_node] = child_scope
+            stack.append(sub_node)
 
     return ModuleWalk(parents, functions, function_of_node, scope_of, module_nodes)
 
 
 def _push_function_children(
-    stack: list[tuple[ast.AST, ScopeNode, FunctionInfo | None, str | None, str]],
+    stack: list[ast.AST],
     parents: dict[ast.AST, ast.AST],
+    pending: dict[ast.AST, ScopeNode],
     node: ast.FunctionDef | ast.AsyncFunctionDef,
     outer_scope: ScopeNode,
-    outer_func: FunctionInfo | None,
-    outer_class: str | None,
-    outer_prefix: str,
-    info: FunctionInfo,
 ) -> None:
     """Decorators, defaults and annotations run in the enclosing scope; the body in the new one."""
-    inner_prefix = outer_prefix + node.name + ".<locals>."
     outer_children: list[ast.AST] = [*node.decorator_list, node.args]
     if node.returns is not None:
         outer_children.append(node.returns)
     for child in reversed(node.body):
         parents[child] = node
-        stack.append((child, node, info, None, inner_prefix))
+        pending[child] = node
+        stack.append(child)
     for outer_child in reversed(outer_children):
         parents[outer_child] = node
-        stack.append((outer_child, outer_scope, outer_func, outer_class, outer_prefix))
+        pending[outer_child] = outer_scope
+        stack.append(outer_child)
 
 
 def is_comprehension(node: ast.AST) -> bool:
