@@ -70,6 +70,7 @@ class Measurement:
     command: list[str]
     files: int
     lines: int
+    findings_status: int = 0
     runs: list[Run] = field(default_factory=list)
 
     @property
@@ -160,16 +161,27 @@ def ensure(venv: Path, requirement: str, *also: str) -> bool:
 
 
 def prepare_peers(cache: Path, notes: list[str]) -> dict[str, Any]:
-    """The peers' virtual environment, and a bare flake8 one for the plugin's overhead."""
+    """The peers' virtual environments: ruff, flake8-async and fastapi-lsp in one, and
+    flake8-fastapi and a bare flake8 (the baseline of the plugin's overhead) each alone.
+
+    A flake8 plugin runs whatever ``--select`` says, and one that crashes ends the whole
+    flake8 run: so each flake8 plugin gets a flake8 of its own.
+    """
     peers = cache / "peers-venv"
+    cf = cache / "flake8-fastapi-venv"
     bare = cache / "flake8-venv"
-    ensure_venv(peers)
-    ensure_venv(bare)
+    for venv in (peers, cf, bare):
+        ensure_venv(venv)
     if not ensure(peers, FLAKE8, RUFF, FLAKE8_ASYNC) or not ensure(peers, RUFF):
         raise BenchmarkError(f"cannot install {FLAKE8}, {RUFF} and {FLAKE8_ASYNC}")
     ensure(peers, FLAKE8_ASYNC, FLAKE8)
+    if installed_version(peers, "flake8-fastapi"):  # left by an older layout of the cache
+        subprocess.run(
+            [str(venv_python(peers)), "-m", "pip", "uninstall", "--quiet", "-y", "flake8-fastapi"],
+            check=True,
+        )
     # Installed with flake8 pinned, so that it cannot change the flake8 version.
-    has_flake8_fastapi = ensure(peers, FLAKE8_FASTAPI, FLAKE8)
+    has_flake8_fastapi = ensure(cf, FLAKE8_FASTAPI, FLAKE8)
     if not has_flake8_fastapi:
         notes.append(f"{FLAKE8_FASTAPI} did not install: its row is skipped.")
     has_lsp = ensure(peers, FASTAPI_LSP)
@@ -179,24 +191,27 @@ def prepare_peers(cache: Path, notes: list[str]) -> dict[str, Any]:
         raise BenchmarkError(f"cannot install {FLAKE8} into {bare}")
     wanted = FLAKE8.partition("==")[2]
     here = Path(sys.executable).parent.parent
-    for venv in (peers, bare, here):
+    for venv in (peers, cf, bare, here):
         found = installed_version(venv, "flake8")
-        if found != wanted:
+        if found is not None and found != wanted:
             raise BenchmarkError(f"flake8 {found} in {venv}, expected {wanted}: pin it there")
     return {
         "peers": peers,
+        "cf": cf,
         "bare": bare,
         "flake8_fastapi": has_flake8_fastapi,
         "fastapi_lsp": has_lsp,
     }
 
 
-def tool_versions(venv: Path, here: Path) -> dict[str, str]:
+def tool_versions(venvs: Sequence[Path], here: Path) -> dict[str, str]:
     versions = {}
     for package in ("ruff", "flake8", "flake8-async", "flake8-fastapi", "fastapi-lsp"):
-        found = installed_version(venv, package)
-        if found:
-            versions[package] = found
+        for venv in venvs:
+            found = installed_version(venv, package)
+            if found:
+                versions[package] = found
+                break
     found = installed_version(here, "fastapi-lint")
     versions["fastapi-lint"] = found or "unknown"
     return versions
@@ -205,6 +220,7 @@ def tool_versions(venv: Path, here: Path) -> dict[str, str]:
 def tools(peers: dict[str, Any]) -> list[Tool]:
     venv: Path = peers["peers"]
     bare: Path = peers["bare"]
+    cf: Path = peers["cf"]
     lint = installed_checker_command()
     here_flake8 = Path(sys.executable).parent / "flake8"
     found: list[Tool] = [
@@ -235,7 +251,7 @@ def tools(peers: dict[str, Any]) -> list[Tool]:
         found.append(
             Tool(
                 "flake8 + flake8-fastapi (CF)",
-                [str(venv_script(venv, "flake8")), "--isolated", "--select", "CF", "--exit-zero"],
+                [str(venv_script(cf, "flake8")), "--isolated", "--select", "CF", "--exit-zero"],
             )
         )
     if peers["fastapi_lsp"]:
@@ -317,7 +333,14 @@ def measure(
         command, cwd = [*tool.argv, "."], staged
     else:
         command, cwd = [*tool.argv, "--", *corpus.files], corpus.root
-    result = Measurement(corpus.entry.package, tool.name, command, len(corpus.files), corpus.lines)
+    result = Measurement(
+        corpus.entry.package,
+        tool.name,
+        command,
+        len(corpus.files),
+        corpus.lines,
+        tool.findings_status,
+    )
     for index in range(warmup + runs):
         timed = index >= warmup
         log(f"{corpus.entry.package}: {tool.name} ({'run' if timed else 'warm-up'} {index + 1})")
@@ -395,6 +418,7 @@ def markdown(
                 f"{s['peak_process_rss_mib']:.0f}",
                 "n/a" if tree is None else f"{tree:.0f}",
                 str(s["findings"]),
+                ",".join(str(code) for code in sorted({r.exit_status for r in m.runs})),
             ]
         )
     out += table(
@@ -411,6 +435,7 @@ def markdown(
             "peak RSS MiB (process)",
             "peak RSS MiB (tree)",
             "findings",
+            "exit status",
         ],
         rows,
     )
@@ -435,6 +460,14 @@ def markdown(
             "",
             "For the flake8 row, the ratio is the plugin's overhead: 1.00 means none.",
         ]
+    failed = [
+        m for m in measurements if any(r.exit_status not in (0, m.findings_status) for r in m.runs)
+    ]
+    notes = notes + [
+        f"{m.corpus}: `{m.tool}` failed (exit status "
+        f"{', '.join(str(r.exit_status) for r in m.runs)}): its figures are not comparable."
+        for m in failed
+    ]
     if notes:
         out += ["", "## Notes", ""]
         out += [f"- {note}" for note in notes]
@@ -495,11 +528,10 @@ def compare(args: argparse.Namespace) -> int:
     peers = prepare_peers(cache, notes)
     selected = tools(peers)
     here = Path(sys.executable).parent.parent
+    versions = tool_versions([peers["peers"], peers["cf"]], here)
     environment: dict[str, Any] = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "versions": ", ".join(
-            f"{name} {version}" for name, version in tool_versions(peers["peers"], here).items()
-        ),
+        "versions": ", ".join(f"{name} {version}" for name, version in versions.items()),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
