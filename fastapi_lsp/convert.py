@@ -123,9 +123,11 @@ def contains(range_: types.Range, pos: types.Position) -> bool:
 
 
 def text_edit(source: SourceText, edit: Edit, encoding: str) -> types.TextEdit:
-    return types.TextEdit(
-        range=to_lsp_range(source, edit.start, edit.end, encoding), new_text=edit.new_text
-    )
+    """An edit through character offsets: a fix may end at a line's newline or just past the
+    last line (deleting whole lines), which a clamped line/column would cut short."""
+    start = offset_position(source, source.offset(edit.start), encoding)
+    end = offset_position(source, source.offset(edit.end), encoding)
+    return types.TextEdit(range=types.Range(start=start, end=end), new_text=edit.new_text)
 
 
 def text_replacement(source: SourceText, new_text: str, encoding: str) -> list[types.TextEdit]:
