@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from lsprotocol import types
 
-from fastapi_lint.diagnostics import Diagnostic, Position, Related, Severity
+from fastapi_lint.diagnostics import Diagnostic, Edit, Position, Related, Severity
 from fastapi_lint.source import SourceText
 from fastapi_lsp.convert import (
     from_lsp_position,
+    text_edit,
     text_replacement,
     to_lsp_diagnostic,
     to_lsp_position,
@@ -83,3 +85,26 @@ def test_deprecated_tag_related_information_and_severity() -> None:
     ]
     modern = Diagnostic("FAS402", "called", CALL, CALL)
     assert to_lsp_diagnostic(modern, source, "u", "utf-8", 1, _lookup).tags is None
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_an_edit_ending_at_the_newline_ends_at_the_next_line(encoding: str) -> None:
+    source = SourceText("a = 1\nb = 2\nc = 3")
+    edit = text_edit(source, Edit(Position(2, 0), Position(2, 6), ""), encoding)
+    assert (edit.range.start.line, edit.range.start.character) == (1, 0)
+    assert (edit.range.end.line, edit.range.end.character) == (2, 0)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_an_edit_past_the_last_line_ends_at_the_end_of_the_text(encoding: str) -> None:
+    source = SourceText("a = 1\nc = 3")
+    edit = text_edit(source, Edit(Position(2, 0), Position(3, 0), ""), encoding)
+    assert (edit.range.end.line, edit.range.end.character) == (1, 5)
+
+
+def test_columns_inside_a_line_count_code_units() -> None:
+    source = SourceText("x = 'é'\n")
+    utf16 = text_edit(source, Edit(Position(1, 5), Position(1, 8), "z"), "utf-16")
+    utf8 = text_edit(source, Edit(Position(1, 5), Position(1, 8), "z"), "utf-8")
+    assert (utf16.range.start.character, utf16.range.end.character) == (5, 7)
+    assert (utf8.range.start.character, utf8.range.end.character) == (5, 8)
