@@ -191,12 +191,9 @@ def blocking_calls(
     for call, func in facts.calls_in_async_bodies():
         if within is not None and func not in within:
             continue
-        found = _match(facts, call, func)
-        if found is None or (found.kind == FILESYSTEM_QUERY and not filesystem_queries):
-            continue
-        if _runs_in_worker_thread(facts, call, func) or _in_annotation(facts, call, func):
-            continue
-        yield found
+        found = blocking_call_in(facts, call, func, filesystem_queries=filesystem_queries)
+        if found is not None:
+            yield found
 
 
 def _match(facts: ModuleFacts, call: ast.Call, func: FunctionInfo) -> BlockingCall | None:
@@ -267,3 +264,21 @@ def _annotation_of(node: ast.AST) -> ast.expr | None:
 def _short_source(expr: ast.expr, limit: int = 40) -> str:
     text = ast.unparse(expr)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def blocking_call_in(
+    facts: ModuleFacts, call: ast.Call, func: FunctionInfo, *, filesystem_queries: bool
+) -> BlockingCall | None:
+    """The known blocking call ``call`` makes in the own body of ``func``, sync or async (the
+    project index asks it of every function, to find blocking helpers)."""
+    found = _match(facts, call, func)
+    if found is None or (found.kind == FILESYSTEM_QUERY and not filesystem_queries):
+        return None
+    if runs_in_worker_thread(facts, call, func) or _in_annotation(facts, call, func):
+        return None
+    return found
+
+
+def runs_in_worker_thread(facts: ModuleFacts, call: ast.Call, func: FunctionInfo) -> bool:
+    """True when ``call`` sits in the arguments of a thread offloader in ``func``'s body."""
+    return _runs_in_worker_thread(facts, call, func)
