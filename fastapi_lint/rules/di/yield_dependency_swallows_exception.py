@@ -38,7 +38,9 @@ def get_db():
 ## Fix safety
 The fix adds `raise` at the end of the handler (or replaces a lone `pass` with it). It is
 unsafe: the route's error now reaches FastAPI's exception handlers instead of being dropped,
-which changes the response the client gets. Handlers that `return` get no fix.
+which changes the response the client gets. Handlers that `return` get no fix, and neither
+does a `try` that statements follow in the dependency: once the handler re-raises they are
+skipped, so cleanup written there (`db.close()`) would no longer run; it belongs in `finally`.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
                     "FAS410",
                     f"`{caught}` in `{func.name}` swallows the route's exception thrown at "
                     "`yield`; re-raise it",
-                    fix=_add_raise(facts, handler),
+                    fix=None if _code_follows(facts, func, handler) else _add_raise(facts, handler),
                 )
 
 
@@ -89,6 +91,20 @@ def _handlers_around(
         if parts is not None and child in parts[0]:
             yield from parts[1]
         child = ancestor
+
+
+def _code_follows(facts: ModuleFacts, func: FunctionInfo, handler: ast.ExceptHandler) -> bool:
+    """Whether statements of the function run after the handler's ``try`` completes: a
+    re-raising handler would skip them."""
+    child: ast.AST = handler
+    for ancestor in facts.ancestors(handler):
+        for block in (getattr(ancestor, f, None) for f in ("body", "orelse", "finalbody")):
+            if isinstance(block, list) and child in block and block[-1] is not child:
+                return True
+        if ancestor is func.node:
+            return False
+        child = ancestor
+    return False
 
 
 def _try_parts(node: ast.AST) -> tuple[list[ast.stmt], list[ast.ExceptHandler]] | None:
