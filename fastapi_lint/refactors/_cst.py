@@ -1,0 +1,133 @@
+"""What the refactorings share: the module's facts (parsed once per text), the one edit that
+turns a text into its rewrite, applying edits, and the rules whose fixes some refactorings
+reuse.
+
+libcst is slow on whole modules (DESIGN.md), so a refactoring parses only the fragment it
+rewrites with :func:`parse_fragment`; everything else is read from ``ast`` facts.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import functools
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import libcst
+
+from fastapi_lint.diagnostics import Diagnostic, Edit, Position, node_span
+from fastapi_lint.engine import ParseError, parse_module, run_rules
+from fastapi_lint.facts import FunctionInfo, ModuleFacts
+from fastapi_lint.refactors import FileEdit, NotOffered, Refactoring
+from fastapi_lint.rules import get_rule
+from fastapi_lint.source import SourceText
+
+REWRITE = "refactor.rewrite"
+EXTRACT = "refactor.extract"
+
+
+@functools.lru_cache(maxsize=8)
+def module_facts(path: str, text: str) -> ModuleFacts:
+    """The facts of a module's text; the server asks several refactorings about one version,
+    so the last few texts stay parsed. Raises NotOffered when the text does not parse."""
+    try:
+        tree = parse_module(text, path)
+    except ParseError as error:
+        raise NotOffered(f"the module does not parse: {error}") from None
+    return ModuleFacts(tree, SourceText(text), path)
+
+
+def rule_findings(facts: ModuleFacts, code: str) -> list[Diagnostic]:
+    """One rule's findings, ``noqa`` comments disregarded: a user asking for a refactoring
+    wants it whether or not the finding is silenced."""
+    rule = get_rule(code)
+    if rule is None:  # pragma: no cover - the catalog always has it
+        raise NotOffered(f"rule {code} is not available")
+    return run_rules(facts, [rule], honour_noqa=False).diagnostics
+
+
+def rewrite_edits(old: str, new: str) -> list[Edit]:
+    """Whole-line edits turning ``old`` into ``new``, one per changed run of lines (an editor
+    keeps the cursor and the folds of the lines in between)."""
+    before, after = SourceText(old), SourceText(new)
+    matcher = difflib.SequenceMatcher(None, before.lines, after.lines, autojunk=False)
+    edits: list[Edit] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            text = "".join(after.lines[j1:j2])
+            edits.append(Edit(Position(i1 + 1, 0), Position(i2 + 1, 0), text))
+    return edits
+
+
+def applied(text: str, edits: Iterable[Edit]) -> str:
+    """The text with non-overlapping edits applied (identical edits once)."""
+    source = SourceText(text)
+    spans = {(source.offset(e.start), source.offset(e.end), e.new_text) for e in edits}
+    for start, end, new_text in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def single_file(
+    title: str, kind: str, path: str, facts: ModuleFacts, edits: Sequence[Edit]
+) -> Refactoring:
+    """A refactoring of one module, checked to parse once applied."""
+    new_text = applied(facts.source.text, edits)
+    try:
+        ast.parse(new_text)
+    except (SyntaxError, ValueError) as error:  # a bug of ours must never reach the user
+        raise NotOffered(f"the rewrite would not parse ({error})") from None
+    return Refactoring(title, kind, (FileEdit(Path(path), tuple(edits)),))
+
+
+def rewritten_file(
+    title: str, kind: str, path: str, facts: ModuleFacts, new_text: str
+) -> Refactoring:
+    return single_file(title, kind, path, facts, rewrite_edits(facts.source.text, new_text))
+
+
+def text_of(facts: ModuleFacts, node: ast.AST) -> str:
+    return facts.source.segment(*node_span(node))
+
+
+def parse_fragment(text: str) -> libcst.BaseExpression:
+    """An expression's text as a libcst tree (comments and layout kept)."""
+    try:
+        return libcst.parse_expression(text)
+    except libcst.ParserSyntaxError as error:
+        raise NotOffered(f"the expression cannot be rewritten: {error.message}") from None
+
+
+def code_of(node: libcst.CSTNode) -> str:
+    return libcst.Module(body=[]).code_for_node(node)
+
+
+def function_at(facts: ModuleFacts, line: int) -> FunctionInfo | None:
+    """The innermost function whose ``def`` (decorators included) spans ``line``."""
+    found: FunctionInfo | None = None
+    for func in facts.functions:
+        node = func.node
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        spans = first <= line <= (node.end_lineno or node.lineno)
+        if spans and (found is None or node.lineno >= found.node.lineno):
+            found = func
+    return found
+
+
+def module_bound_names(facts: ModuleFacts) -> set[str]:
+    """Every name bound anywhere in the module (any scope): a new module-level name must be
+    none of these, or it would shadow or be shadowed."""
+    names: set[str] = set()
+    for node in ast.walk(facts.tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add(node.asname or node.name.split(".")[0])
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+    return names
