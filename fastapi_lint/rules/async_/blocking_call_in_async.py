@@ -56,7 +56,8 @@ matters for objects that are not thread-safe (a SQLAlchemy `Session`, a `sqlite3
 used across threads). No fix is offered for a call used as a `with` item (`with open(p) as f:`),
 inside a generator expression, for calls whose result does the I/O later (`session.query(...)`
 runs in the chained `.all()`, `Path.iterdir()` is a generator), or whose callee is not a plain
-dotted name (`Path(p).read_text()`).
+dotted name (`Path(p).read_text()`). The fix adds an `await`, so the opt-in FAS105 may then
+report it together with a neighbouring independent `await`.
 """
 
 from __future__ import annotations

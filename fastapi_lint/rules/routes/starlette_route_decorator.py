@@ -27,7 +27,9 @@ async def items(request: Request): ...
 The fix renames the decorator to `.api_route()`, which takes the same `path`, `methods`,
 `name` and `include_in_schema` arguments. It is unsafe: FastAPI then reads the handler's
 parameters as query, path and body parameters (an unannotated `request` becomes a required
-query parameter) and validates them, so the handler's signature may need changes.
+query parameter) and validates them, so the handler's signature may need changes. The handler
+becomes a path operation, so the rules about path operations apply to it from then on (the
+opt-in FAS312 asks for its docstring, FAS301 for its response model).
 """
 
 from __future__ import annotations
