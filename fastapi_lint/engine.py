@@ -35,6 +35,8 @@ class RuleFailure:
 class CheckResult:
     diagnostics: list[Diagnostic]
     failures: list[RuleFailure] = field(default_factory=list)
+    # the facts the rules asked, for the project index to summarise without parsing again
+    facts: ModuleFacts | None = field(default=None, repr=False, compare=False)
 
 
 def parse_module(text: str, path: str = "<unknown>") -> ast.Module:
@@ -74,7 +76,7 @@ def run_rules(
     if honour_noqa:
         diagnostics = [d for d in diagnostics if not is_suppressed(d, facts.source)]
     diagnostics.sort(key=lambda d: (d.start, d.code, d.end))
-    return CheckResult(_unique(diagnostics), failures)
+    return CheckResult(_unique(diagnostics), failures, facts)
 
 
 def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -5,17 +5,24 @@ from __future__ import annotations
 import difflib
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from fastapi_lint.config import Settings
 from fastapi_lint.diagnostics import Diagnostic
-from fastapi_lint.engine import ParseError, RuleFailure, check_text, fix_text
+from fastapi_lint.engine import CheckResult, ParseError, RuleFailure, check_text, fix_text
 from fastapi_lint.files import display_path, module_name_for, relative_to_root
 from fastapi_lint.source import SourceText, decode_source
+
+if TYPE_CHECKING:
+    from fastapi_lint.project.summary import ModuleSummary
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 PARALLEL_THRESHOLD = 24  # below this, starting processes costs more than it saves
 CHUNK_SIZE = 8
@@ -38,9 +45,16 @@ class FileReport:
     failures: list[RuleFailure] = field(default_factory=list)
     fixed: Counter[str] = field(default_factory=Counter)
     diff: str = ""
+    summary: ModuleSummary | None = None  # for the project index, when one is built
 
 
-def check_file(path: Path, settings: Settings, mode: FixMode | None) -> FileReport:
+# Builds a file's index summary from the facts its check computed: (path, text, result) → summary
+Summariser = Callable[[Path, str, "CheckResult"], "ModuleSummary | None"]
+
+
+def check_file(
+    path: Path, settings: Settings, mode: FixMode | None, summariser: Summariser | None = None
+) -> FileReport:
     shown = display_path(path)
     report = FileReport(shown)
     try:
@@ -60,6 +74,8 @@ def check_file(path: Path, settings: Settings, mode: FixMode | None) -> FileRepo
             report.diagnostics = result.diagnostics
             report.failures = result.failures
             report.source = SourceText(decoded.text)
+            if summariser is not None:
+                report.summary = summariser(path, decoded.text, result)
             return report
         fixed = fix_text(
             decoded.text, shown, rules, settings, unsafe=mode.unsafe, module_name=module_name
@@ -70,6 +86,8 @@ def check_file(path: Path, settings: Settings, mode: FixMode | None) -> FileRepo
     report.diagnostics = fixed.remaining.diagnostics
     report.failures = fixed.remaining.failures
     report.source = SourceText(fixed.text)
+    if summariser is not None:
+        report.summary = summariser(path, fixed.text, fixed.remaining)
     if fixed.text != decoded.text:
         report.fixed = fixed.fixed
         if mode.diff:
@@ -99,17 +117,24 @@ def check_files(
     paths: Sequence[Path], settings: Settings, mode: FixMode | None, jobs: int | None = None
 ) -> Iterator[FileReport]:
     """Reports in the order of ``paths``."""
-    workers = jobs or os.cpu_count() or 1
-    if workers <= 1 or len(paths) < PARALLEL_THRESHOLD:
-        for path in paths:
-            yield check_file(path, settings, mode)
-        return
     chunks = [
         ([str(p) for p in paths[i : i + CHUNK_SIZE]], settings, mode)
         for i in range(0, len(paths), CHUNK_SIZE)
     ]
+    for reports in parallel_map(_check_chunk, chunks, len(paths), jobs):
+        yield from reports
+
+
+def parallel_map(
+    function: Callable[[T], R], chunks: Sequence[T], items: int, jobs: int | None = None
+) -> Iterable[R]:
+    """``function`` over ``chunks`` in worker processes (in this one for few ``items``), results
+    in order. ``function`` must be a module-level function; chunks and results are pickled."""
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or items < PARALLEL_THRESHOLD:
+        yield from map(function, chunks)
+        return
     # fork reuses the already imported rules; spawn-only platforms pay the import per worker
     method = "fork" if "fork" in get_all_start_methods() else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-        for reports in pool.map(_check_chunk, chunks):
-            yield from reports
+        yield from pool.map(function, chunks)

@@ -6,9 +6,27 @@ import importlib
 import pkgutil
 from functools import cache
 
-from fastapi_lint.rules._registry import Options, Rule, RuleOption, registered_rules, rule
+from fastapi_lint.rules._registry import (
+    Options,
+    ProjectFinding,
+    Rule,
+    RuleOption,
+    project_rule,
+    registered_rules,
+    rule,
+)
 
-__all__ = ["Options", "Rule", "RuleOption", "all_rules", "get_rule", "rule", "rule_by_name"]
+__all__ = [
+    "Options",
+    "ProjectFinding",
+    "Rule",
+    "RuleOption",
+    "all_rules",
+    "get_rule",
+    "project_rule",
+    "rule",
+    "rule_by_name",
+]
 
 
 @cache

@@ -6,10 +6,13 @@ import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.facts import ModuleFacts
+
+if TYPE_CHECKING:
+    from fastapi_lint.project.index import ProjectIndex
 
 CODE_PATTERN = re.compile(r"^FAS\d{3}$")
 
@@ -47,6 +50,20 @@ CheckFunction = Callable[[ModuleFacts, Options], Iterator[Diagnostic]]
 
 
 @dataclass(frozen=True)
+class ProjectFinding:
+    path: str  # the file the diagnostic is in, as the index knows it (absolute)
+    diagnostic: Diagnostic
+
+
+ProjectCheck = Callable[["ProjectIndex", Options], Iterator[ProjectFinding]]
+
+
+def _no_module_check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
+    """A project rule looks at the project index, which one module alone does not have."""
+    return iter(())
+
+
+@dataclass(frozen=True)
 class Rule:
     code: str
     name: str
@@ -59,6 +76,7 @@ class Rule:
     options: tuple[RuleOption, ...] = field(default=())
     module: str = ""
     options_table: str = ""  # the configuration table of its options; the rule name if empty
+    project_check: ProjectCheck | None = None  # FAS9xx: runs once on the project index
 
     @property
     def options_key(self) -> str:
@@ -115,6 +133,47 @@ def rule(
         return check
 
     return register
+
+
+def project_rule(
+    *,
+    code: str,
+    name: str,
+    default: bool,
+    fix: str = "none",
+    severity: Severity = Severity.WARNING,
+) -> Callable[[ProjectCheck], ProjectCheck]:
+    """Register a project rule: its check runs once on the project index (directory runs of
+    the CLI, the language server) and yields findings for any file."""
+    _validate(code, fix)
+
+    def register(check: ProjectCheck) -> ProjectCheck:
+        module = inspect.getmodule(check)
+        doc = inspect.cleandoc(module.__doc__ or "") if module else ""
+        if code in _RULES and _RULES[code].project_check is not check:
+            raise ValueError(f"rule code {code} registered twice")
+        _RULES[code] = Rule(
+            code=code,
+            name=name,
+            default=default,
+            fix=fix,
+            summary=_summary(doc),
+            check=_no_module_check,
+            doc=_body(doc),
+            severity=severity,
+            module=module.__name__ if module else "",
+            project_check=check,
+        )
+        return check
+
+    return register
+
+
+def _validate(code: str, fix: str) -> None:
+    if not CODE_PATTERN.match(code):
+        raise ValueError(f"invalid rule code {code!r}")
+    if fix not in FIX_KINDS:
+        raise ValueError(f"invalid fix kind {fix!r} for {code}")
 
 
 def _summary(doc: str) -> str:
