@@ -53,6 +53,19 @@ CORPUS: tuple[CorpusEntry, ...] = (
     CorpusEntry("khoj", "1.42.10", "khoj"),
 )
 
+# Releases added for the review of rules that fire too rarely on the corpus above to measure
+# their precision (FAS603 print-in-app: see reviews/FAS6xx.md). They are chosen by name with
+# ``--corpus NAME`` and never belong to the default set, so timings stay comparable.
+REVIEW_CORPUS: tuple[CorpusEntry, ...] = (
+    CorpusEntry("fschat", "0.2.36", "fastchat/serve"),
+    CorpusEntry("gpt-researcher", "0.15.1", "backend"),
+    CorpusEntry("llama-cpp-python", "0.3.36", "llama_cpp/server"),
+    CorpusEntry("openhands-ai", "0.9.8", "openhands/server"),
+    CorpusEntry("gptcache", "0.1.44", "gptcache_server"),
+    CorpusEntry("open-interpreter", "0.4.3", "interpreter"),
+    CorpusEntry("pyspur", "0.1.18", "pyspur/api"),
+)
+
 # A line that imports fastapi: ``import fastapi``, ``import os, fastapi as f``,
 # ``from fastapi import ...``, ``from fastapi.responses import ...`` (not ``fastapi_users``).
 FASTAPI_IMPORT = re.compile(
@@ -224,10 +237,11 @@ def prepare(entry: CorpusEntry, cache: Path) -> PreparedCorpus:
 
 
 def select_entries(names: Iterable[str] | None) -> list[CorpusEntry]:
-    """The corpus entries named (by package, compared loosely), or all of them."""
-    entries = list(CORPUS)
+    """The corpus entries named (by package, compared loosely, review-only releases
+    included), or all of the default corpus."""
     if not names:
-        return entries
+        return list(CORPUS)
+    entries = [*CORPUS, *REVIEW_CORPUS]
     wanted = {normalise(name) for name in names}
     unknown = wanted - {normalise(e.package) for e in entries}
     if unknown:

@@ -28,6 +28,7 @@ from typing import Any
 from corpus import (
     CORPUS,
     DEFAULT_CACHE,
+    REVIEW_CORPUS,
     BenchmarkError,
     PreparedCorpus,
     describe_corpus,
@@ -79,10 +80,11 @@ class CorpusResult:
 
 
 def corpus_rank(package: str) -> int:
-    for index, entry in enumerate(CORPUS):
+    ordered = (*CORPUS, *REVIEW_CORPUS)
+    for index, entry in enumerate(ordered):
         if entry.package == package:
             return index
-    return len(CORPUS)
+    return len(ordered)
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,13 +378,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "corpus and print the findings per rule and corpus, with a sample of findings and "
             "their source context to review (Markdown)."
         ),
-        epilog="Corpus: " + describe_corpus(),
+        epilog="Corpus: "
+        + describe_corpus()
+        + ". Review-only releases (chosen with --corpus): "
+        + describe_corpus(REVIEW_CORPUS),
     )
     parser.add_argument(
         "--corpus",
         action="append",
         metavar="NAME",
-        help="only this corpus package (repeatable; default: all of them)",
+        help="only this corpus package, or a review-only release (repeatable; default: the corpus)",
     )
     parser.add_argument(
         "--select",

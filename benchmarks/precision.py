@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus import CORPUS, normalise
+from corpus import CORPUS, REVIEW_CORPUS, normalise
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_REVIEWS = HERE / "reviews"
@@ -56,7 +56,7 @@ class RuleReview:
 
 def parse_review(path: Path) -> list[RuleReview]:
     """The rule sections of one review file; raises ReviewError on the first problem."""
-    corpora = {normalise(entry.package) for entry in CORPUS}
+    corpora = {normalise(entry.package) for entry in (*CORPUS, *REVIEW_CORPUS)}
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
