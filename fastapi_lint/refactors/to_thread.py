@@ -71,7 +71,7 @@ def _chosen_call(facts: ModuleFacts, line: int, column: int | None) -> ast.Call:
     if column is not None:
         around = [c for c in on_line if node_start(c) <= Position(line, column) <= node_end(c)]
         if around:
-            innermost = max(around, key=node_start)
+            innermost = max(around, key=_innermost_first)
             reason = _reason_not_wrappable(facts, innermost)
             if reason is not None:
                 raise NotOffered(reason)
@@ -83,6 +83,13 @@ def _chosen_call(facts: ModuleFacts, line: int, column: int | None) -> ast.Call:
         raise NotOffered(f"several calls at line {line} can be wrapped; point at one")
     reason = _reason_not_wrappable(facts, min(on_line, key=node_start))
     raise NotOffered(reason or f"no call at line {line} can be wrapped")
+
+
+def _innermost_first(call: ast.Call) -> tuple[int, int, int, int]:
+    """Orders calls so that of two nested ones the inner wins (``f(x).g()`` and ``f(x)``
+    start at the same column; the inner one ends first)."""
+    end = node_end(call)
+    return call.lineno, call.col_offset, -end.line, -end.col
 
 
 def _is_callee(facts: ModuleFacts, call: ast.Call) -> bool:
