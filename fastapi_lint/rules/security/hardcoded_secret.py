@@ -159,8 +159,11 @@ def _secret_literal(value: ast.expr | None, name: str, fragment: tuple[str, ...]
 def _is_label(text: str, name: str, fragment: tuple[str, ...]) -> bool:
     """Text that names or marks something rather than being a secret: prose (``"My
     Password"``), markers (``"<end>"``, ``"__unset__"``), the fragment itself (``"Passwords"``),
-    and for names that are often labels (tokens, API keys) a value made of the name's own
-    words (``UNATTRIBUTED_API_KEY = "unattributed"``, ``TOKEN_KEY = "access_token"``)."""
+    a value made of the name's own words that spells the fragment too
+    (``REASON_MISSING_SECRET = "missing_secret"``), and for names that are often labels
+    (tokens, API keys) any value made of the name's own words (``UNATTRIBUTED_API_KEY =
+    "unattributed"``, ``TOKEN_KEY = "access_token"``). A value of other words of the name
+    stays a secret: ``ROOT_PASSWORD = "root"`` is a weak password, not a label."""
     if any(character.isspace() for character in text):
         return True
     if (text[0], text[-1]) in MARKER_BRACKETS or (text.startswith("__") and text.endswith("__")):
@@ -168,10 +171,13 @@ def _is_label(text: str, name: str, fragment: tuple[str, ...]) -> bool:
     value_words = set(_words(text))
     if value_words <= _with_plurals(fragment):
         return True
+    own_words = value_words <= _with_plurals(_words(name))
+    if own_words and set(fragment) <= value_words:
+        return True
     joined = "_".join(fragment)
     if joined not in LABEL_PRONE:
         return False
-    return value_words <= _with_plurals(_words(name)) or joined in "_".join(_words(text))
+    return own_words or joined in "_".join(_words(text))
 
 
 def _with_plurals(words: Iterable[str]) -> set[str]:
