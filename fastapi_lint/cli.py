@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from fastapi_lint import __version__
+from fastapi_lint import __version__, refactor_cli
 from fastapi_lint.config import (
     ConfigError,
     Settings,
@@ -177,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument(
         "code", metavar="CODE", help="a rule code (FAS101) or name (blocking-call-in-async)"
     )
+    refactor_cli.register(commands)
     return parser
 
 
@@ -212,6 +213,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _rules(args, sys.stdout)
         if args.command == "rule":
             return _rule(args.code, sys.stdout)
+        if args.command == "refactor":
+            return refactor_cli.run(args)
     except (ConfigError, UsageError) as error:
         print(f"fastapi-lint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
