@@ -102,6 +102,19 @@ CASES = [
         ),
     ),
     Case(
+        "domain",
+        "library.main",
+        (("library/books/router.py", "borrow_book"),),
+        (
+            Call("POST", "/books/1/borrow?member=ann"),
+            Call("POST", "/books/1/borrow?member=bob"),
+            Call("POST", "/books/2/borrow?member=ann"),
+            Call("POST", "/books/2/borrow?member=staff-cy"),
+            Call("POST", "/books/3/borrow?member=ann"),
+            Call("POST", "/books/3/borrow"),
+        ),
+    ),
+    Case(
         "single",
         "main",
         (("main.py", "product_price"), ("main.py", "put_product")),
@@ -252,6 +265,32 @@ def test_layered_tree_gets_a_services_package(tmp_path: Path) -> None:
         "db: Annotated[FakeSession, Depends(get_db)]"
         in created[tmp_path / "proj/services/item_service.py"]
     )
+
+
+def test_http_errors_become_domain_exceptions_the_app_already_handles(tmp_path: Path) -> None:
+    shutil.copytree(APPS / "domain", tmp_path, dirs_exist_ok=True)
+    router = tmp_path / "library/books/router.py"
+    result = extract_service(router, router.read_text(), handler_line(router, "borrow_book"))
+    (service,) = [c for c in result.changes if isinstance(c, NewFile)]
+    assert 'raise NotFoundError(f"Book {book_id} not found")' in service.text
+    assert 'raise ForbiddenError(f"{title} is for staff only")' in service.text
+    assert "from ..errors import NotFoundError, ForbiddenError" in service.text
+    # 409 has no handler of its own: the service returns None and the route raises it
+    assert "HTTPException" not in service.text
+    assert "            return None\n" in service.text
+
+
+def test_a_handler_answering_differently_is_no_proof(tmp_path: Path) -> None:
+    shutil.copytree(APPS / "domain", tmp_path, dirs_exist_ok=True)
+    main = tmp_path / "library/main.py"
+    main.write_text(
+        main.read_text().replace(
+            'content={"detail": str(exc)})\n\n\nasync', 'content={"error": str(exc)})\n\n\nasync'
+        )
+    )
+    router = tmp_path / "library/books/router.py"
+    with pytest.raises(NotOffered, match="several different HTTPExceptions"):
+        extract_service(router, router.read_text(), handler_line(router, "borrow_book"))
 
 
 # --- not offered ----------------------------------------------------------------------------

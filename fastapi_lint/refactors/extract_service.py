@@ -37,6 +37,7 @@ from fastapi_lint.refactors.service_codegen import (
     new_class_text,
     provider_text,
 )
+from fastapi_lint.refactors.service_errors import DomainError, project_domain_errors
 from fastapi_lint.refactors.service_existing import ExistingService, find_existing_service
 from fastapi_lint.refactors.service_layout import (
     ImportNeed,
@@ -44,8 +45,11 @@ from fastapi_lint.refactors.service_layout import (
     choose_target,
     import_lines,
     import_need,
+    import_root,
     imported_class,
+    known_packages,
     module_reference,
+    relative_module,
 )
 from fastapi_lint.refactors.service_route import (
     ServiceCall,
@@ -106,8 +110,12 @@ def extract_service(
         facts = ModuleFacts.from_text(source, str(path))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise NotOffered("the file does not parse") from None
+    root = _project_root(path, facts.tree, read, project_root)
     analysis = analyse_handler(
-        facts, line, lambda name: imported_class(name, facts.tree, path, read)
+        facts,
+        line,
+        lambda name: imported_class(name, facts.tree, path, read),
+        lambda: project_domain_errors(root, read),
     )
     target = choose_target(path, facts, analysis.routes, read)
     if project_root is not None and not target.path.is_relative_to(
@@ -115,6 +123,20 @@ def extract_service(
     ):
         raise NotOffered(f"the service module {target.path} would lie outside the project")
     return _Extraction(path, facts, analysis, target, read).refactoring()
+
+
+def _project_root(path: Path, tree: ast.Module, read: ReadFile, project_root: Path | None) -> Path:
+    """Where the project's files are: the given root, else the directory its absolute imports
+    start from, else the directory above the route module's outermost package."""
+    if project_root is not None:
+        return Path(os.path.abspath(project_root))
+    root = import_root(path, tree, read)
+    if root is not None:
+        return root
+    directory = path.parent
+    while read(directory / "__init__.py") is not None and directory.parent != directory:
+        directory = directory.parent
+    return directory
 
 
 @dataclass
@@ -259,8 +281,34 @@ class _Extraction:
             renames=renames,
             first_line=first_business - node.lineno + 1,
             not_found_lines=frozenset(r.lineno - node.lineno + 1 for r in analysis.not_found),
+            domain_lines={
+                r.lineno - node.lineno + 1: self._domain_error_name(error, needs)
+                for r, error in analysis.domain_raises.items()
+            },
         )
         return spec, build_method(function_text, spec)
+
+    def _domain_error_name(self, error: DomainError, needs: _Needs) -> str:
+        """How the service module spells the domain exception, importing it as needed."""
+        if error.path == self.target.path:
+            return error.name
+        home = self.path if self.target.same_file else self.target.path
+        reference = module_reference(self.path, self.facts.tree, error.path, self.read)
+        if reference is not None and reference.startswith(".") and home.parent != self.path.parent:
+            packages = known_packages(self.path, self.facts.tree)
+            reference = relative_module(home.parent, error.path, packages, self.read)
+        if reference is None:
+            raise NotOffered(f"cannot tell how to import `{error.name}` from {error.path.name}")
+        need = ImportNeed(reference, error.name, None)
+        if self.target.same_file:
+            if not module_binds(self.facts.tree, error.name):
+                line = f"from {reference} import {error.name}"
+                self.route_file_edits.append(_new_import_statement(self.facts, line))
+            elif not _imports_same(self.facts.tree, need):
+                raise NotOffered(f"`{error.name}` already means something else here")
+        else:
+            needs.add(need)
+        return error.name
 
     def _call(
         self, spec: MethodSpec, dropped: list[Parameter], class_name: str, provider: str

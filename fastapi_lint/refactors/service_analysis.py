@@ -21,6 +21,12 @@ from fastapi_lint.facts import FunctionInfo, ModuleFacts, Route
 from fastapi_lint.facts.parameters import bare_type
 from fastapi_lint.facts.sessions import session_parameters
 from fastapi_lint.refactors import NotOffered
+from fastapi_lint.refactors.service_errors import (
+    DomainError,
+    http_exception_parts,
+    is_text,
+    status_of,
+)
 from fastapi_lint.rules.async_.sequential_awaits import DATA_TYPES
 
 HTTP_OBJECTS = frozenset(
@@ -100,6 +106,7 @@ class HandlerAnalysis:
     shared_resources: set[str]  # of those, the ones the route still reads itself
     method_is_async: bool
     not_found: list[ast.Raise]  # the HTTPException raises that become `return None`
+    domain_raises: dict[ast.Raise, DomainError]  # the ones that become domain exceptions
     module_names: set[str]  # module-level names the business part reads
     assigned: set[str] = field(default_factory=set)  # names the business part binds
 
@@ -119,9 +126,14 @@ def handler_at(facts: ModuleFacts, line: int) -> FunctionInfo | None:
 
 
 def analyse_handler(
-    facts: ModuleFacts, line: int, is_class: Callable[[str], bool] = lambda name: False
+    facts: ModuleFacts,
+    line: int,
+    is_class: Callable[[str], bool] = lambda name: False,
+    domain_errors: Callable[[], dict[int, DomainError]] = dict,
 ) -> HandlerAnalysis:
-    """``is_class`` tells whether an imported name is a class (its calls are never None)."""
+    """``is_class`` tells whether an imported name is a class (its calls are never None);
+    ``domain_errors`` gives the project's exceptions answered like an ``HTTPException`` of
+    their status (asked only when the business part raises one)."""
     handler = handler_at(facts, line)
     if handler is None:
         raise NotOffered(f"line {line} is not inside a path operation")
@@ -144,10 +156,18 @@ def analyse_handler(
     if first_line(business[0]) == handler.node.lineno:
         raise NotOffered(f"`{handler.name}` is written on one line")
     symbols = _business_symbols(facts, handler, business, [p.name for p in parameters], kept)
-    not_found = _not_found_raises(facts, business)
-    if not_found:
-        # what only the not-found raises read stays with the route, which raises them
-        outside = _names_read_outside(business, not_found)
+    raises = _not_found_raises(facts, business)
+    domain = _domain_raises(facts, raises, domain_errors() if raises else {})
+    not_found = [r for r in raises if r not in domain]
+    if raises:
+        # what only the not-found raises read stays with the route, which raises them; the
+        # domain raises keep their detail but not `HTTPException`
+        skipped: list[ast.AST] = [*not_found]
+        for statement in domain:
+            if isinstance(statement.exc, ast.Call):
+                status = http_exception_parts(statement.exc)[0]
+                skipped += [statement.exc.func, *([status] if status is not None else [])]
+        outside = _names_read_outside(business, skipped)
         symbols = _Symbols(symbols.used & outside, symbols.assigned, symbols.module_names & outside)
     for name in sorted(http_names & symbols.used):
         raise NotOffered(
@@ -179,6 +199,7 @@ def analyse_handler(
         shared_resources={r.name for r in resources if r.name in shared},
         method_is_async=_suspends(business),
         not_found=not_found,
+        domain_raises=domain,
         module_names=symbols.module_names,
         assigned=symbols.assigned,
     )
@@ -356,7 +377,7 @@ def _names_read(nodes: list[ast.stmt] | list[ast.Raise]) -> set[str]:
     }
 
 
-def _names_read_outside(statements: list[ast.stmt], excluded: list[ast.Raise]) -> set[str]:
+def _names_read_outside(statements: list[ast.stmt], excluded: list[ast.AST]) -> set[str]:
     skip = {id(node) for node in excluded}
     names: set[str] = set()
     pending: list[ast.AST] = list(statements)
@@ -446,6 +467,22 @@ def _not_found_raises(facts: ModuleFacts, business: list[ast.stmt]) -> list[ast.
             raise NotOffered(f"the body uses HTTPException {where}")
     raises.sort(key=lambda r: (r.lineno, r.col_offset))
     return raises
+
+
+def _domain_raises(
+    facts: ModuleFacts, raises: list[ast.Raise], errors: dict[int, DomainError]
+) -> dict[ast.Raise, DomainError]:
+    """The raises whose status the project answers with a domain exception, given a text
+    detail and no headers."""
+    found: dict[ast.Raise, DomainError] = {}
+    for statement in raises:
+        if not isinstance(statement.exc, ast.Call):
+            continue
+        status, detail, other = http_exception_parts(statement.exc)
+        code = status_of(facts, status)
+        if code in errors and is_text(detail) and not other:
+            found[statement] = errors[code]
+    return found
 
 
 def _check_not_found(

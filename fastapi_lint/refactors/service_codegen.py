@@ -10,7 +10,7 @@ the not-found ``raise HTTPException(...)`` statements become ``return None``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
@@ -29,6 +29,7 @@ class MethodSpec:
     renames: dict[str, str]  # resource parameter → attribute of self
     first_line: int  # first line of the business part, counted from the `def` line (1)
     not_found_lines: frozenset[int]  # lines of the raises to turn into `return None`
+    domain_lines: dict[int, str] = field(default_factory=dict)  # line → domain exception
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,12 @@ class _Rewrite(cst.CSTTransformer):
         self,
         renames: dict[cst.Name, str],
         raises: set[cst.Raise],
+        domain: dict[cst.Raise, str],
     ) -> None:
         super().__init__()
         self._renames = renames
         self._raises = raises
+        self._domain = domain
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
         attribute = self._renames.get(original_node)
@@ -58,7 +61,24 @@ class _Rewrite(cst.CSTTransformer):
     ) -> cst.BaseSmallStatement:
         if original_node in self._raises:
             return cst.Return(value=cst.Name("None"))
+        error = self._domain.get(original_node)
+        if error is not None and isinstance(updated_node.exc, cst.Call):
+            detail = _detail_argument(updated_node.exc)
+            return updated_node.with_changes(
+                exc=cst.Call(func=cst.Name(error), args=[cst.Arg(detail)])
+            )
         return updated_node
+
+
+def _detail_argument(call: cst.Call) -> cst.BaseExpression:
+    """The ``detail`` of ``HTTPException(status, detail)`` / ``HTTPException(detail=...)``."""
+    positional = [a for a in call.args if a.keyword is None]
+    for argument in call.args:
+        if argument.keyword is not None and argument.keyword.value == "detail":
+            return argument.value
+    if len(positional) > 1:
+        return positional[1].value
+    raise NotOffered("the HTTPException's detail could not be found")
 
 
 def build_method(function_text: str, spec: MethodSpec) -> tuple[cst.FunctionDef, Rendering]:
@@ -98,7 +118,14 @@ def build_method(function_text: str, spec: MethodSpec) -> tuple[cst.FunctionDef,
     }
     if len(raises) < len(spec.not_found_lines):
         raise NotOffered("the not-found raises could not be found in the handler's text")
-    rewrite = _Rewrite(renames, raises)
+    domain = {
+        node: spec.domain_lines[positions[node].start.line]
+        for node in _raise_nodes(business)
+        if positions[node].start.line in spec.domain_lines
+    }
+    if len(domain) < len(spec.domain_lines):
+        raise NotOffered("the HTTPException raises could not be found in the handler's text")
+    rewrite = _Rewrite(renames, raises, domain)
     body = [_rewritten(statement, rewrite) for statement in business]
     body = [_without_leading_blank_lines(body[0]), *body[1:]]
     parameters = [cst.Param(cst.Name("self"))] + [

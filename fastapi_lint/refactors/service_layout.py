@@ -142,7 +142,7 @@ def module_reference(
     directory = source_path.parent
     uses_relative = any(isinstance(n, ast.ImportFrom) and n.level > 0 for n in ast.walk(tree))
     if uses_relative or read(directory / "__init__.py") is not None:
-        return relative_module(directory, target_path, _known_packages(source_path, tree), read)
+        return relative_module(directory, target_path, known_packages(source_path, tree), read)
     if target_path.parent == directory:
         return target_path.stem
     return None
@@ -174,7 +174,7 @@ def _is_under(path: Path, directory: Path) -> bool:
     return True
 
 
-def _known_packages(source_path: Path, tree: ast.Module) -> set[Path]:
+def known_packages(source_path: Path, tree: ast.Module) -> set[Path]:
     """Directories that must be packages for the module's own relative imports to work."""
     deepest = max(
         (n.level for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0),
@@ -280,7 +280,7 @@ def _rebased(
     for _ in range(statement.level - 1):
         base = base.parent
     location = base.joinpath(*(statement.module or "").split(".")) if statement.module else base
-    known = _known_packages(source_path, tree)
+    known = known_packages(source_path, tree)
     return relative_module(target_dir, location.with_suffix(".py"), known, read)
 
 

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 from fastapi_lint.diagnostics import Edit, Position, node_end, node_start
 from fastapi_lint.facts import ModuleFacts
-from fastapi_lint.facts.signatures import header_colon, header_tokens, parameter_end
+from fastapi_lint.facts.signatures import (
+    after_open_paren,
+    header_colon,
+    header_tokens,
+    parameter_end,
+)
 from fastapi_lint.refactors import NotOffered
 from fastapi_lint.refactors.service_analysis import HandlerAnalysis, Parameter
 
@@ -104,13 +109,69 @@ def service_parameter_name(analysis: HandlerAnalysis, resource: str) -> str:
 # --- the signature --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Item:
-    start: Position
-    end: Position
+MAX_LINE = 100  # a one-line signature longer than this gets one parameter per line
 
 
 def _signature_edits(analysis: HandlerAnalysis, call: ServiceCall) -> list[Edit]:
+    edits = _parameter_edits(analysis, call)
+    wrapped = _wrapped(analysis, edits)
+    return [wrapped] if wrapped is not None else edits
+
+
+def _wrapped(analysis: HandlerAnalysis, edits: list[Edit]) -> Edit | None:
+    """For a ``def`` written on one line that the edits make longer than ``MAX_LINE``: one
+    edit rewriting the parameter list with one parameter per line."""
+    facts = analysis.facts
+    node = analysis.handler_node
+    opening = after_open_paren(facts, analysis.handler)
+    closing = next((t for t in _parameter_list_tokens(analysis) if t[0] == ")"), None)
+    if opening is None or closing is None or not opening.line == closing[1].line == node.lineno:
+        return None
+    source = facts.source
+    content = source.segment(opening, closing[1])
+    base = source.offset(opening)
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        start, end = source.offset(edit.start) - base, source.offset(edit.end) - base
+        content = content[:start] + edit.new_text + content[end:]
+    line = source.line_text(node.lineno).rstrip("\r\n")
+    head = line[: source.char_col(opening)]
+    tail = line[source.char_col(closing[1]) :]
+    if len(head) + len(content) + len(tail) <= MAX_LINE:
+        return None
+    try:
+        parsed = ast.parse(f"def _({content}): pass").body[0]
+    except SyntaxError:
+        return None
+    assert isinstance(parsed, ast.FunctionDef)
+    text = f"def _({content}): pass"
+    items = [_parameter_text(text, parsed, a) for a in parsed.args.args]
+    if parsed.args.kwonlyargs:
+        items.append("*")
+        items += [_parameter_text(text, parsed, a) for a in parsed.args.kwonlyargs]
+    unit = source.indentation(analysis.business[0].lineno) or "    "
+    newline = source.newline
+    listed = "".join(f"{unit}{item},{newline}" for item in items)
+    return Edit(opening, closing[1], f"{newline}{listed}")
+
+
+def _parameter_text(text: str, func: ast.FunctionDef, param: ast.arg) -> str:
+    args = func.args
+    end: ast.AST = param
+    positional = args.args
+    if param in positional:
+        index = positional.index(param) - (len(positional) - len(args.defaults))
+        if index >= 0:
+            end = args.defaults[index]
+    elif param in args.kwonlyargs:
+        default = args.kw_defaults[args.kwonlyargs.index(param)]
+        if default is not None:
+            end = default
+    line = text.splitlines()[0].encode("utf-8", errors="surrogatepass")
+    stop = getattr(end, "end_col_offset", param.col_offset)
+    return line[param.col_offset : stop].decode("utf-8", errors="surrogatepass")
+
+
+def _parameter_edits(analysis: HandlerAnalysis, call: ServiceCall) -> list[Edit]:
     func = analysis.handler
     args = func.node.args
     _check_dependency_order(analysis, call.dropped)
