@@ -36,6 +36,8 @@ from fastapi_lint.output import (
     write_statistics,
     write_text,
 )
+from fastapi_lint.project.checking import check_project, project_rules
+from fastapi_lint.routes_cli import add_routes_parser, run_routes
 from fastapi_lint.rules import all_rules, get_rule, rule_by_name
 from fastapi_lint.runner import FileReport, FixMode, check_files
 
@@ -171,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
 
+    add_routes_parser(commands)
+
     rule = commands.add_parser(
         "rule", help="show a rule's documentation", description="Print the documentation of a rule."
     )
@@ -215,7 +219,9 @@ def _main(argv: Sequence[str] | None) -> int:
             return _rule(args.code, sys.stdout)
         if args.command == "refactor":
             return refactor_cli.run(args)
-    except (ConfigError, UsageError) as error:
+        if args.command == "routes":
+            return run_routes(args, sys.stdout)
+    except (ConfigError, UsageError, FileNotFoundError) as error:
         print(f"fastapi-lint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -264,10 +270,14 @@ def _check(args: argparse.Namespace) -> int:
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or directory")
-    files = list(discover_files(paths, settings, force_exclude=args.force_exclude))
     mode = None
     if args.fix or args.diff:
         mode = FixMode(write=args.fix and not args.diff, diff=args.diff, unsafe=args.unsafe_fixes)
+    if any(p.is_dir() for p in paths) and project_rules(settings.enabled_rules):
+        # a directory run: the project index is built and the project rules run too
+        reports = check_project(paths, settings, mode, args.jobs, force_exclude=args.force_exclude)
+        return _report(args, reports, sys.stdout, sys.stderr)
+    files = list(discover_files(paths, settings, force_exclude=args.force_exclude))
     reports = list(check_files(files, settings, mode, args.jobs))
     return _report(args, reports, sys.stdout, sys.stderr)
 

@@ -1,0 +1,425 @@
+"""The project index: every module's summary, and the graphs between them.
+
+- names: a dotted reference resolves through imports and ``__init__.py`` re-exports to the
+  module and name that define it (``resolve``);
+- the include graph: apps and routers, ``include_router(prefix=...)``, ``APIRouter(prefix=...)``,
+  nested routers and ``app.mount``, flattened into a route table (``routes``);
+- the dependency graph: ``Depends()`` targets of handlers, dependencies, routers and includes
+  (``dependencies_of``);
+- the call graph: project functions calling project functions, and which sync ones block at
+  some depth (``blocking_chain``).
+
+Everything is derived from summaries, lazily, and dropped when a summary changes
+(``update``), so the language server can replace one file and ask again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from fastapi_lint.project.summary import (
+    CallSite,
+    FunctionSummary,
+    IncludeDef,
+    InstanceDef,
+    ModuleSummary,
+    RouteDef,
+    Span,
+)
+
+MAX_RESOLVE_DEPTH = 32
+
+FOUND = "found"
+MISSING = "missing"  # a project module that binds no such name
+EXTERNAL = "external"  # not a module of the project
+UNKNOWN = "unknown"  # cannot tell: star imports, module __getattr__, cycles, ambiguous modules
+
+
+@dataclass(frozen=True)
+class Resolved:
+    status: str
+    module: str = ""
+    name: str = ""  # qualified name in the module; "" for the module itself
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a call chain: the name called, and where (file and span of the call)."""
+
+    name: str
+    path: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """A path operation as the app serves it."""
+
+    app: str  # "module:key" of the root app
+    methods: tuple[str, ...]
+    path: str | None  # full path; None when a piece of it is not a literal
+    route: RouteDef
+    module: ModuleSummary  # where the route is registered
+    chain: tuple[str, ...]  # "module:key" of each app/router from the app down to the owner
+    dependencies: tuple[str, ...]  # outermost first: includes, routers, decorator, signature
+    conditional: bool  # some registration or include on the way runs under if/for/try
+
+
+InstanceKey = tuple[str, str]  # (module, key)
+FunctionKey = tuple[str, str]  # (module, qualname)
+
+
+@dataclass
+class _Registration:
+    # when it runs, as (0, line, column) in the owner's module: its own registrations at their
+    # place, another module's at the line that imports that module (unknown: after them all)
+    order: tuple[int, ...]
+    module: ModuleSummary
+    route: RouteDef | None = None
+    include: IncludeDef | None = None
+
+
+@dataclass
+class ProjectIndex:
+    summaries: dict[str, ModuleSummary] = field(default_factory=dict)  # by path
+
+    @classmethod
+    def from_summaries(cls, summaries: Iterable[ModuleSummary]) -> ProjectIndex:
+        return cls({s.path: s for s in summaries})
+
+    # --- updates ----------------------------------------------------------------------------
+
+    def update(self, summary: ModuleSummary) -> set[str]:
+        """Replace (or add) one file's summary; the paths whose findings may change: the file
+        and the modules that import it."""
+        self.summaries[summary.path] = summary
+        self._invalidate()
+        return {summary.path, *self.dependents(summary.module)}
+
+    def remove(self, path: str) -> set[str]:
+        old = self.summaries.pop(path, None)
+        self._invalidate()
+        return set() if old is None else {path, *self.dependents(old.module)}
+
+    def _invalidate(self) -> None:
+        for name in ("modules", "ambiguous", "roots", "_importers", "_instances",
+                     "_registrations", "_functions", "_calls_by_caller", "_resolved",
+                     "routes", "_chains", "unresolved_includes"):  # fmt: skip
+            self.__dict__.pop(name, None)
+
+    def dependents(self, module: str) -> set[str]:
+        """Paths of the modules importing ``module`` (or a name from it)."""
+        return {self.modules[m].path for m in self._importers.get(module, ()) if m in self.modules}
+
+    # --- modules and names ----------------------------------------------------------------
+
+    @cached_property
+    def modules(self) -> dict[str, ModuleSummary]:
+        table: dict[str, ModuleSummary] = {}
+        for summary in sorted(self.summaries.values(), key=lambda s: s.path):
+            table.setdefault(summary.module, summary)
+        return table
+
+    @cached_property
+    def ambiguous(self) -> frozenset[str]:
+        """Module names two files claim: references to them are not provable."""
+        seen: set[str] = set()
+        twice: set[str] = set()
+        for summary in self.summaries.values():
+            (twice if summary.module in seen else seen).add(summary.module)
+        return frozenset(twice)
+
+    @cached_property
+    def roots(self) -> frozenset[str]:
+        return frozenset(s.root_package for s in self.summaries.values())
+
+    @cached_property
+    def _importers(self) -> dict[str, set[str]]:
+        table: dict[str, set[str]] = {}
+        for summary in self.summaries.values():
+            for target in (*summary.imports.values(), *summary.star_imports):
+                parts = target.split(".")
+                for i in range(1, len(parts) + 1):
+                    table.setdefault(".".join(parts[:i]), set()).add(summary.module)
+        return table
+
+    @cached_property
+    def _resolved(self) -> dict[str, Resolved]:
+        return {}
+
+    def resolve(self, ref: str | None) -> Resolved:
+        """What a dotted reference names, following imports and re-exports."""
+        if ref is None:
+            return Resolved(UNKNOWN)
+        cached = self._resolved.get(ref)
+        if cached is None:
+            cached = self._resolved[ref] = self._resolve(ref, 0)
+        return cached
+
+    def _resolve(self, ref: str, depth: int) -> Resolved:
+        if depth > MAX_RESOLVE_DEPTH or ref.startswith("."):
+            return Resolved(UNKNOWN)
+        parts = ref.split(".")
+        for i in range(len(parts), 0, -1):
+            module = ".".join(parts[:i])
+            if module in self.modules:
+                break
+        else:
+            return Resolved(MISSING if parts[0] in self.roots else EXTERNAL, ".".join(parts[:-1]))
+        if module in self.ambiguous:
+            return Resolved(UNKNOWN)
+        summary = self.modules[module]
+        rest = parts[i:]
+        if not rest:
+            return Resolved(FOUND, module, "")
+        head, tail = rest[0], rest[1:]
+        if head in summary.imports and head not in summary.defined:
+            return self._resolve(".".join([summary.imports[head], *tail]), depth + 1)
+        if head in summary.defined:
+            return Resolved(FOUND, module, ".".join(rest))
+        if head in summary.imports:
+            return self._resolve(".".join([summary.imports[head], *tail]), depth + 1)
+        for star in summary.star_imports:
+            found = self._resolve(".".join([star, *rest]), depth + 1)
+            if found.status == FOUND:
+                return found
+        if summary.star_imports or "__getattr__" in summary.defined:
+            return Resolved(UNKNOWN)
+        return Resolved(MISSING, module, head)
+
+    # --- functions ------------------------------------------------------------------------
+
+    @cached_property
+    def _functions(self) -> dict[FunctionKey, tuple[ModuleSummary, FunctionSummary]]:
+        return {(s.module, f.qualname): (s, f) for s in self.modules.values() for f in s.functions}
+
+    def function(self, ref: str | None) -> tuple[ModuleSummary, FunctionSummary] | None:
+        found = self.resolve(ref)
+        if found.status != FOUND:
+            return None
+        return self._functions.get((found.module, found.name))
+
+    @cached_property
+    def _calls_by_caller(self) -> dict[FunctionKey, list[CallSite]]:
+        table: dict[FunctionKey, list[CallSite]] = {}
+        for summary in self.modules.values():
+            for call in summary.calls:
+                table.setdefault((summary.module, call.caller), []).append(call)
+        return table
+
+    @cached_property
+    def _chains(self) -> dict[FunctionKey, tuple[Hop, ...] | None]:
+        return {}
+
+    def blocking_chain(self, module: str, qualname: str) -> tuple[Hop, ...] | None:
+        """For a sync project function that blocks when called: the calls from it down to the
+        blocking one (``fetch_profile → requests.get``); None when it provably does not, or
+        when that is not provable (async functions, generators, decorated functions)."""
+        key = (module, qualname)
+        if key in self._chains:
+            return self._chains[key]
+        self._chains[key] = None  # a cycle reached again proves nothing
+        found = self._functions.get(key)
+        result: tuple[Hop, ...] | None = None
+        if found is not None:
+            summary, func = found
+            if not (func.is_async or func.is_generator):
+                result = self._blocking_from(summary, func)
+        self._chains[key] = result
+        return result
+
+    def _blocking_from(
+        self, summary: ModuleSummary, func: FunctionSummary
+    ) -> tuple[Hop, ...] | None:
+        if func.blocking:
+            name, span = func.blocking[0]
+            return (Hop(name, summary.path, span),)
+        for call in self._calls_by_caller.get((summary.module, func.qualname), ()):
+            if call.offloaded:
+                continue
+            callee = self.function(call.target)
+            if callee is None or not callee[1].plain:
+                continue
+            below = self.blocking_chain(callee[0].module, callee[1].qualname)
+            if below is not None:
+                return (Hop(_short(callee[1].qualname), summary.path, call.span), *below)
+        return None
+
+    # --- apps, routers and the include graph ------------------------------------------------
+
+    @cached_property
+    def _instances(self) -> dict[InstanceKey, tuple[ModuleSummary, InstanceDef]]:
+        table: dict[InstanceKey, tuple[ModuleSummary, InstanceDef]] = {}
+        for summary in self.modules.values():
+            for instance in summary.instances:
+                table[(summary.module, instance.key)] = (summary, instance)
+        return table
+
+    def instance(self, ref: str | None) -> InstanceKey | None:
+        found = self.resolve(ref)
+        if found.status != FOUND:
+            return None
+        key = (found.module, found.name)
+        return key if key in self._instances else None
+
+    def function_at(self, module: str, qualname: str) -> FunctionSummary | None:
+        found = self._functions.get((module, qualname))
+        return found[1] if found else None
+
+    def routes_on(self, key: InstanceKey) -> list[tuple[ModuleSummary, RouteDef]]:
+        """Path operations registered directly on an app or router."""
+        return [
+            (reg.module, reg.route)
+            for reg in self._registrations.get(key, ())
+            if reg.route is not None
+        ]
+
+    def instances(self) -> Iterator[tuple[InstanceKey, ModuleSummary, InstanceDef]]:
+        for key, (summary, instance) in self._instances.items():
+            yield key, summary, instance
+
+    @cached_property
+    def _registrations(self) -> dict[InstanceKey, list[_Registration]]:
+        table: dict[InstanceKey, list[_Registration]] = {}
+        for summary in self.modules.values():
+            for route in summary.routes:
+                owner = self.instance(route.owner)
+                if owner is not None:
+                    order = self._order(owner, summary, route.span)
+                    table.setdefault(owner, []).append(_Registration(order, summary, route=route))
+            for include in summary.includes:
+                owner = self.instance(include.owner)
+                if owner is not None:
+                    order = self._order(owner, summary, include.span)
+                    table.setdefault(owner, []).append(
+                        _Registration(order, summary, include=include)
+                    )
+        for registrations in table.values():
+            registrations.sort(key=lambda r: (r.order, r.module.path))
+        return table
+
+    def _order(self, owner: InstanceKey, summary: ModuleSummary, span: Span) -> tuple[int, ...]:
+        if owner[0] == summary.module:
+            return (0, span[0], span[1])
+        home = self.modules[owner[0]]
+        lines = [
+            home.import_lines.get(local, 0)
+            for local, target in home.imports.items()
+            if target == summary.module or target.startswith(summary.module + ".")
+        ]
+        if lines:
+            return (0, min(lines), -1, span[0], span[1])
+        return (1, span[0], span[1])
+
+    @cached_property
+    def unresolved_includes(self) -> list[tuple[ModuleSummary, IncludeDef]]:
+        """``include_router(x)`` calls whose ``x`` is not a router the index knows."""
+        found = []
+        for summary in self.modules.values():
+            for include in summary.includes:
+                if include.kind == "include" and self.instance(include.target) is None:
+                    found.append((summary, include))
+        return found
+
+    def included_instances(self) -> set[InstanceKey]:
+        """Routers and apps some ``include_router``/``mount`` anywhere names."""
+        found = set()
+        for summary in self.modules.values():
+            for include in summary.includes:
+                target = self.instance(include.target)
+                if target is not None:
+                    found.add(target)
+        return found
+
+    def root_apps(self) -> list[InstanceKey]:
+        """``FastAPI()`` instances no other app mounts, in path order."""
+        included = self.included_instances()
+        return sorted(
+            key
+            for key, (_, instance) in self._instances.items()
+            if instance.kind == "app" and instance.constructed and key not in included
+        )
+
+    @cached_property
+    def routes(self) -> list[RouteEntry]:
+        """The route table of every root app, in the order the app registers its routes."""
+        table: list[RouteEntry] = []
+        for app in self.root_apps():
+            table.extend(self._expand_app(app))
+        return table
+
+    def _expand_app(self, app: InstanceKey) -> Iterator[RouteEntry]:
+        label = f"{app[0]}:{app[1]}"
+        for path, reg, chain, dependencies, conditional in self._expand(app, ()):
+            route = reg.route
+            assert route is not None
+            handler = self._functions.get((reg.module.module, route.handler))
+            signature = (
+                tuple(_display(self.resolve(ref), ref) for ref, _ in handler[1].dependencies)
+                if handler
+                else ()
+            )
+            decorator = tuple(_display(self.resolve(ref), ref) for ref in route.dependencies)
+            yield RouteEntry(
+                app=label,
+                methods=route.methods,
+                path=path,
+                route=route,
+                module=reg.module,
+                chain=chain,
+                dependencies=(*dependencies, *decorator, *signature),
+                conditional=conditional or route.conditional,
+            )
+
+    def _expand(
+        self, key: InstanceKey, stack: tuple[InstanceKey, ...]
+    ) -> Iterator[tuple[str | None, _Registration, tuple[str, ...], tuple[str, ...], bool]]:
+        """Routes of an app or router with their paths as that instance holds them: its own
+        prefix, then each include's prefix and the included router's paths."""
+        instance = self._instances[key][1]
+        label = f"{key[0]}:{key[1]}"
+        own_prefix = instance.prefix if instance.kind == "router" else ""
+        own_deps = tuple(_display(self.resolve(ref), ref) for ref in instance.dependencies)
+        for reg in self._registrations.get(key, ()):
+            if reg.route is not None:
+                yield (
+                    _join(own_prefix, reg.route.path),
+                    reg,
+                    (label,),
+                    own_deps,
+                    False,
+                )
+                continue
+            include = reg.include
+            assert include is not None
+            target = self.instance(include.target)
+            if target is None or target in stack or target == key:
+                continue
+            include_deps = tuple(_display(self.resolve(ref), ref) for ref in include.dependencies)
+            for path, inner, chain, deps, conditional in self._expand(target, (*stack, key)):
+                yield (
+                    _join(own_prefix, _join(include.prefix, path)),
+                    inner,
+                    (label, *chain),
+                    (*own_deps, *include_deps, *deps),
+                    conditional or include.conditional,
+                )
+
+
+def _join(prefix: str | None, path: str | None) -> str | None:
+    if prefix is None or path is None:
+        return None
+    return prefix + path
+
+
+def _short(qualname: str) -> str:
+    return qualname.replace(".<locals>", "")
+
+
+def _display(resolved: Resolved, ref: str | None) -> str:
+    """How a dependency is shown: ``module.name`` when resolved, else as written."""
+    if resolved.status == FOUND and resolved.name:
+        return f"{resolved.module}.{_short(resolved.name)}"
+    return ref or "?"

@@ -1,0 +1,582 @@
+"""What the project index keeps of one module: small, picklable facts, no syntax tree.
+
+A summary is built in the worker process that parsed the file (from the same ``ModuleFacts``
+the module rules used) and sent back to the parent; the index is assembled from summaries
+only. Names are kept as dotted references (``app.routers.users.router``) that the index
+resolves across modules; a reference that is not a plain dotted name is None.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from fastapi_lint.diagnostics import Applicability, Fix
+from fastapi_lint.facts import FunctionInfo, ModuleFacts
+from fastapi_lint.facts.coroutines import is_bound_in_function, is_name_read
+from fastapi_lint.facts.fastapi import APP_CLASSES, AppInstance, Route, find_routes
+from fastapi_lint.project.modules import absolute_import
+from fastapi_lint.rules.async_._blocking import (
+    BlockingCall,
+    blocking_call_in,
+    runs_in_worker_thread,
+)
+from fastapi_lint.rules.async_.blocking_call_in_async import _fix as to_thread_fix
+
+Span = tuple[int, int, int, int]  # line, column, end line, end column (ast conventions)
+
+# Decorators that leave the function's own behaviour in place: a call still runs its body.
+TRANSPARENT_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "abc.abstractmethod",
+        "functools.cache",
+        "functools.lru_cache",
+        "functools.wraps",
+    }
+)
+_CONDITIONAL: tuple[type[ast.AST], ...] = (
+    ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match,
+    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),  # Python 3.11+
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceDef:
+    """A ``FastAPI()``/``APIRouter()`` bound to a name (or a parameter annotated as one)."""
+
+    key: str  # "router", or "create_app.<locals>.app" inside a function
+    kind: str  # "app" or "router"
+    span: Span
+    prefix: str | None  # APIRouter(prefix=...): "" when absent, None when not a literal
+    dependencies: tuple[str | None, ...]
+    constructed: bool  # False for a parameter annotated FastAPI/APIRouter
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDef:
+    owner: str | None  # reference to the app or router the route is registered on
+    methods: tuple[str, ...]
+    path: str | None  # None when not a string literal
+    span: Span  # the decorator call (or add_api_route call)
+    handler: str  # qualified name of the handler in its module
+    handler_span: Span  # the handler's name in its def
+    response_model: str | None  # source of response_model=, else of the return annotation
+    dependencies: tuple[str | None, ...]  # dependencies=[Depends(...)] of the decorator
+    conditional: bool  # registered under if/for/while/try: may not happen at run time
+
+
+@dataclass(frozen=True, slots=True)
+class IncludeDef:
+    kind: str  # "include" (include_router) or "mount"
+    owner: str | None  # reference to the receiver
+    target: str | None  # reference to the router or app included; None: not provable
+    prefix: str | None  # "" when absent; None when not a string literal
+    span: Span
+    dependencies: tuple[str | None, ...]
+    conditional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """A call in a function's own body whose callee may be a function of the project."""
+
+    caller: str  # qualified name of the calling function
+    target: str  # dotted reference of the callee
+    span: Span
+    usage: str  # "await", "discard" (expression statement), "unused" (never-read name), "other"
+    offloaded: bool  # an argument of asyncio.to_thread(...) and the like
+    thread_fix: Fix | None  # await asyncio.to_thread(...) rewrite, for calls in async bodies
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSummary:
+    qualname: str
+    span: Span  # the ``def`` line up to the end of the name
+    is_async: bool
+    is_generator: bool
+    plain: bool  # no decorator that could change what calling it does
+    blocking: tuple[tuple[str, Span], ...]  # known blocking calls of its own body
+    dependencies: tuple[tuple[str | None, Span], ...]  # Depends() targets in its signature
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    """A name used as a route's response model (``response_model=`` or return annotation)."""
+
+    text: str
+    target: str | None  # dotted reference; None when the module binds the name nowhere
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleSummary:
+    path: str  # absolute, POSIX
+    module: str
+    is_package: bool
+    digest: str  # hash of the text the summary was built from
+    imports: dict[str, str]  # module-level local name → absolute dotted target
+    import_lines: dict[str, int]  # module-level local name → line of its import
+    star_imports: tuple[str, ...]
+    defined: frozenset[str]  # module-level names bound other than by import
+    exported: tuple[str, ...] | None  # literal __all__
+    instances: tuple[InstanceDef, ...]
+    routes: tuple[RouteDef, ...]
+    includes: tuple[IncludeDef, ...]
+    functions: tuple[FunctionSummary, ...]
+    calls: tuple[CallSite, ...]
+    model_refs: tuple[ModelRef, ...]
+
+    @property
+    def root_package(self) -> str:
+        return self.module.split(".")[0]
+
+
+def span_of(node: ast.AST) -> Span:
+    line = getattr(node, "lineno", 1)
+    col = getattr(node, "col_offset", 0)
+    return (
+        line,
+        col,
+        getattr(node, "end_lineno", None) or line,
+        getattr(node, "end_col_offset", None) or col,
+    )
+
+
+def summarise(
+    facts: ModuleFacts,
+    path: str,
+    module: str,
+    is_package: bool,
+    digest: str,
+    project_roots: frozenset[str] | None = None,
+) -> ModuleSummary:
+    """The summary of one parsed module. ``project_roots`` (top-level package names of the
+    project) limits the call sites kept to those that may reach project code."""
+    builder = _Builder(facts, module, is_package, project_roots)
+    imports, stars, lines = builder.imports()
+    return ModuleSummary(
+        path=path,
+        module=module,
+        is_package=is_package,
+        digest=digest,
+        imports=imports,
+        import_lines=lines,
+        star_imports=stars,
+        defined=builder.defined(),
+        exported=builder.exported(),
+        instances=builder.instances(),
+        routes=builder.routes(),
+        includes=builder.includes(),
+        functions=builder.functions(),
+        calls=builder.calls(),
+        model_refs=builder.model_refs(),
+    )
+
+
+class _Builder:
+    def __init__(
+        self,
+        facts: ModuleFacts,
+        module: str,
+        is_package: bool,
+        project_roots: frozenset[str] | None,
+    ) -> None:
+        self.facts = facts
+        self.module = module
+        self.is_package = is_package
+        roots = set(project_roots) if project_roots is not None else None
+        if roots is not None:
+            roots.add(module.split(".")[0])
+        self.roots = roots
+
+    # --- names ----------------------------------------------------------------------------
+
+    def imports(self) -> tuple[dict[str, str], tuple[str, ...], dict[str, int]]:
+        table: dict[str, str] = {}
+        lines: dict[str, int] = {}
+        stars: list[str] = []
+        for node in self.facts.import_nodes:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    local = alias.asname or alias.name.split(".")[0]
+                    table[local] = alias.name if alias.asname else local
+                    lines.setdefault(local, node.lineno)
+                continue
+            base = absolute_import(self.module, self.is_package, node.level, node.module)
+            if base is None:
+                continue
+            for alias in node.names:
+                if alias.name == "*":
+                    stars.append(base)
+                else:
+                    table[alias.asname or alias.name] = f"{base}.{alias.name}"
+                    lines.setdefault(alias.asname or alias.name, node.lineno)
+        return table, tuple(stars), lines
+
+    def defined(self) -> frozenset[str]:
+        names: set[str] = set()
+        for node in self.facts.module_nodes:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                names.add(node.id)
+        return frozenset(names)
+
+    def exported(self) -> tuple[str, ...] | None:
+        for node in self.facts.module_nodes:
+            if (
+                isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+                and isinstance(node.value, ast.List | ast.Tuple)
+            ):
+                return tuple(
+                    e.value
+                    for e in node.value.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                )
+        return None
+
+    def local_key(self, name: str, at: ast.AST) -> str:
+        """``name`` as bound where ``at`` reads it: in the innermost function that binds it
+        (``create_app.<locals>.app``), else at module level."""
+        func = self.facts.function_of(at)
+        while func is not None:
+            if is_bound_in_function(func, name):
+                return f"{func.qualname}.<locals>.{name}"
+            func = func.parent_function
+        return name
+
+    def ref(self, expr: ast.AST | None) -> str | None:
+        """A dotted reference to what ``expr`` names, for the index to resolve."""
+        if expr is None:
+            return None
+        qualified = self.facts.qualified_name(expr)
+        if qualified is not None:
+            return None if qualified.startswith("builtins.") else self._absolute(qualified)
+        parts: list[str] = []
+        node = expr
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or not self.facts.is_local_name(node.id, node):
+            return None
+        key = self.local_key(node.id, node)
+        if parts and "<locals>" in key:
+            return None  # an attribute of a local variable: its value is not known here
+        return ".".join([self.module, key, *reversed(parts)])
+
+    def _absolute(self, qualified: str) -> str:
+        """The resolver leaves relative imports of files outside packages dotted; the
+        project's own module names make them absolute."""
+        if not qualified.startswith("."):
+            return qualified
+        level = len(qualified) - len(qualified.lstrip("."))
+        rest = qualified[level:]
+        return absolute_import(self.module, self.is_package, level, rest or None) or qualified
+
+    # --- FastAPI wiring -------------------------------------------------------------------
+
+    def instances(self) -> tuple[InstanceDef, ...]:
+        found: list[InstanceDef] = []
+        for node in self.facts.all_nodes:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                kind = APP_CLASSES.get(self.facts.qualified_name(node.value.func) or "")
+                if kind:
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            found.append(self._instance(target.id, kind, target, node.value))
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                call = node.value if isinstance(node.value, ast.Call) else None
+                kind = APP_CLASSES.get(self.facts.qualified_name(call.func) or "") if call else None
+                if kind:
+                    found.append(self._instance(node.target.id, kind, node.target, call))
+        for func in self.facts.functions:
+            for param in func.parameters:
+                kind = (
+                    APP_CLASSES.get(self.facts.qualified_name(param.annotation) or "")
+                    if param.annotation
+                    else None
+                )
+                if kind:
+                    key = f"{func.qualname}.<locals>.{param.arg}"
+                    found.append(InstanceDef(key, kind, span_of(param), "", (), False))
+        return tuple(found)
+
+    def _instance(self, name: str, kind: str, node: ast.AST, call: ast.Call | None) -> InstanceDef:
+        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg} if call else {}
+        return InstanceDef(
+            key=self.local_key(name, node),
+            kind=kind,
+            span=span_of(node),
+            prefix=_literal_prefix(keywords.get("prefix")),
+            dependencies=self._dependency_list(keywords.get("dependencies")),
+            constructed=call is not None,
+        )
+
+    def _dependency_list(self, expr: ast.expr | None) -> tuple[str | None, ...]:
+        if not isinstance(expr, ast.List | ast.Tuple):
+            return ()
+        refs: list[str | None] = []
+        for element in expr.elts:
+            if isinstance(element, ast.Call) and element.args:
+                refs.append(self.ref(element.args[0]))
+            else:
+                refs.append(None)
+        return tuple(refs)
+
+    @cached_property
+    def _routes(self) -> list[Route]:
+        """Path operations on local instances (as the module rules see them) and on imported
+        names too (``from app.main import app`` then ``@app.get(...)``): the index keeps those
+        whose receiver resolves to an app or router of the project."""
+        instances = dict(self.facts.apps)
+        for node in self.facts.import_nodes:
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    local = alias.asname or alias.name
+                    instances.setdefault(local, AppInstance(local, "imported", node, None))
+        if not instances:
+            return []
+        return find_routes(
+            self.facts.functions, iter(self.facts.calls), instances, self.facts.module_function
+        )
+
+    def routes(self) -> tuple[RouteDef, ...]:
+        found = []
+        for route in self._routes:
+            owner_expr = route.registration.func
+            owner = self.ref(owner_expr.value) if isinstance(owner_expr, ast.Attribute) else None
+            response = route.keyword("response_model")
+            if response is None:
+                response = route.handler.node.returns
+            found.append(
+                RouteDef(
+                    owner=owner,
+                    methods=route.methods,
+                    path=route.path.raw if route.path is not None else None,
+                    span=span_of(route.registration),
+                    handler=route.handler.qualname,
+                    handler_span=_name_span(route.handler.node),
+                    response_model=ast.unparse(response) if response is not None else None,
+                    dependencies=self._dependency_list(route.keyword("dependencies")),
+                    conditional=self._conditional(route.registration),
+                )
+            )
+        return tuple(found)
+
+    def includes(self) -> tuple[IncludeDef, ...]:
+        found = []
+        for call in self.facts.calls:
+            func = call.func
+            if not isinstance(func, ast.Attribute) or func.attr not in ("include_router", "mount"):
+                continue
+            keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+            if func.attr == "include_router":
+                target_expr = call.args[0] if call.args else keywords.get("router")
+                prefix = _literal_prefix(keywords.get("prefix"))
+                kind = "include"
+            else:
+                target_expr = call.args[1] if len(call.args) > 1 else keywords.get("app")
+                path_expr = call.args[0] if call.args else keywords.get("path")
+                prefix = _literal_prefix(path_expr) if path_expr is not None else None
+                kind = "mount"
+            target = (
+                self.ref(target_expr) if isinstance(target_expr, ast.Name | ast.Attribute) else None
+            )
+            found.append(
+                IncludeDef(
+                    kind=kind,
+                    owner=self.ref(func.value),
+                    target=target,
+                    prefix=prefix,
+                    span=span_of(call),
+                    dependencies=self._dependency_list(keywords.get("dependencies")),
+                    conditional=self._conditional(call),
+                )
+            )
+        return tuple(found)
+
+    def _conditional(self, node: ast.AST) -> bool:
+        """True when the statement holding ``node`` runs under if/for/while/try in its scope
+        (decorators belong to the scope around the function they decorate)."""
+        child = node
+        for ancestor in self.facts.ancestors(node):
+            if isinstance(ancestor, _CONDITIONAL):
+                return True
+            if isinstance(ancestor, ast.FunctionDef | ast.AsyncFunctionDef):
+                if child not in ancestor.decorator_list:
+                    return False
+            elif isinstance(ancestor, ast.Lambda | ast.ClassDef):
+                return False
+            child = ancestor
+        return False
+
+    # --- functions and calls --------------------------------------------------------------
+
+    def functions(self) -> tuple[FunctionSummary, ...]:
+        found = []
+        for func in self.facts.functions:
+            blocking = []
+            for call in func.calls:
+                hit = blocking_call_in(self.facts, call, func, filesystem_queries=False)
+                if hit is not None:
+                    blocking.append((hit.name, span_of(call)))
+            dependencies = tuple(
+                (self.ref(use.callable_expr), span_of(use.call))
+                for use in self.facts.dependencies_of(func)
+            )
+            found.append(
+                FunctionSummary(
+                    qualname=func.qualname,
+                    span=_name_span(func.node),
+                    is_async=func.is_async,
+                    is_generator=func.is_generator,
+                    plain=self._plain(func),
+                    blocking=tuple(blocking),
+                    dependencies=dependencies,
+                )
+            )
+        return tuple(found)
+
+    def _plain(self, func: FunctionInfo) -> bool:
+        for decorator in func.node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if self.facts.qualified_name(target) not in TRANSPARENT_DECORATORS:
+                return False
+        return True
+
+    def calls(self) -> tuple[CallSite, ...]:
+        found = []
+        for func in self.facts.functions:
+            for call in func.calls:
+                target = self._call_target(call, func)
+                if target is None:
+                    continue
+                usage = self._usage(call, func)
+                found.append(
+                    CallSite(
+                        caller=func.qualname,
+                        target=target,
+                        span=span_of(call),
+                        usage=usage,
+                        offloaded=runs_in_worker_thread(self.facts, call, func),
+                        thread_fix=self._thread_fix(call, func)
+                        if func.is_async and usage != "await"
+                        else None,
+                    )
+                )
+        return tuple(found)
+
+    def _call_target(self, call: ast.Call, func: FunctionInfo) -> str | None:
+        callee = call.func
+        if (
+            isinstance(callee, ast.Attribute)
+            and isinstance(callee.value, ast.Name)
+            and func.is_method
+            and func.parameters
+            and callee.value.id == func.parameters[0].arg
+            and not _is_static(func)
+        ):
+            class_path = func.qualname.rsplit(".", 1)[0]
+            target: str | None = f"{self.module}.{class_path}.{callee.attr}"
+        else:
+            target = self.ref(callee)
+        if target is None and isinstance(callee, ast.Attribute):
+            target = self._method_of_typed_receiver(callee)
+        if target is None or (self.roots is not None and target.split(".")[0] not in self.roots):
+            return None
+        return target
+
+    def _method_of_typed_receiver(self, callee: ast.Attribute) -> str | None:
+        """``Service().load`` or ``service.load`` with ``service: Service`` → the method of
+        ``Service``, when the module proves the receiver's class."""
+        receiver = self.facts.type_of(callee.value)
+        if receiver is None or receiver.endswith("()") or receiver.startswith("builtins."):
+            return None
+        return f"{self._absolute(receiver)}.{callee.attr}"
+
+    def _usage(self, call: ast.Call, func: FunctionInfo) -> str:
+        parent = self.facts.parent(call)
+        if isinstance(parent, ast.Await):
+            return "await"
+        if isinstance(parent, ast.Expr):
+            return "discard"
+        if isinstance(parent, ast.Assign) and parent.value is call:
+            names = [t.id for t in parent.targets if isinstance(t, ast.Name)]
+            if len(names) == len(parent.targets) and not any(
+                n == "_" or is_name_read(func, n) for n in names
+            ):
+                return "unused"
+        return "other"
+
+    def _thread_fix(self, call: ast.Call, func: FunctionInfo) -> Fix | None:
+        name = ast.unparse(call.func)
+        found = BlockingCall(call, func, name, name, "")
+        fix = to_thread_fix(self.facts, found)
+        if fix is None:
+            return None
+        return replace(fix, applicability=Applicability.ACTION)
+
+    # --- response models ------------------------------------------------------------------
+
+    def model_refs(self) -> tuple[ModelRef, ...]:
+        found = []
+        for route in self._routes:
+            for expr in (route.keyword("response_model"), route.handler.node.returns):
+                if expr is None:
+                    continue
+                for leaf in _type_leaves(expr):
+                    found.append(self._model_ref(leaf))
+        return tuple(found)
+
+    def _model_ref(self, leaf: ast.Name | ast.Attribute) -> ModelRef:
+        root: ast.expr = leaf
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        target: str | None = "?"  # bound, though not to a name the index can follow
+        if isinstance(root, ast.Name):
+            qualified = self.facts.qualified_name(root)
+            if qualified is None and not self.facts.is_local_name(root.id, root):
+                target = None  # bound nowhere in the module
+            elif qualified is None or not qualified.startswith("builtins."):
+                target = self.ref(leaf) or "?"
+        return ModelRef(ast.unparse(leaf), target, span_of(leaf))
+
+
+def _type_leaves(expr: ast.expr) -> list[ast.Name | ast.Attribute]:
+    """The names a type expression is built from: ``list[schemas.User] | None`` →
+    ``list``, ``schemas.User``. String annotations are left alone."""
+    if isinstance(expr, ast.Name | ast.Attribute):
+        return [expr]
+    if isinstance(expr, ast.Subscript):
+        return [*_type_leaves(expr.value), *_type_leaves(expr.slice)]
+    if isinstance(expr, ast.Tuple):
+        return [leaf for element in expr.elts for leaf in _type_leaves(element)]
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
+        return [*_type_leaves(expr.left), *_type_leaves(expr.right)]
+    return []
+
+
+def _literal_prefix(expr: ast.expr | None) -> str | None:
+    if expr is None:
+        return ""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return expr.value
+    return None
+
+
+def _name_span(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Span:
+    """From ``def``/``async def`` to the end of the function's name, on the def line."""
+    keyword = "async def " if isinstance(node, ast.AsyncFunctionDef) else "def "
+    end = node.col_offset + len(keyword) + len(node.name.encode("utf-8"))
+    return (node.lineno, node.col_offset, node.lineno, end)
+
+
+def _is_static(func: FunctionInfo) -> bool:
+    return any(
+        isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
+        for d in func.node.decorator_list
+    )

@@ -1,0 +1,1 @@
+"""FAS9xx: project-wide rules, run once on the project index."""

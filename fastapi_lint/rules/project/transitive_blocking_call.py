@@ -1,0 +1,102 @@
+"""FAS903 transitive-blocking-call
+
+## What it does
+Finds calls, inside an `async def`, of a sync function of the project that blocks the event
+loop at some depth: it makes a known blocking call (the FAS101 list: `time.sleep`,
+`requests.*`, sync file and database I/O, ...) itself or through the project functions it
+calls, in any module.
+
+## Why is this bad?
+FastAPI runs `async def` handlers on the event loop. A helper that calls `requests.get` two
+modules away blocks the loop exactly like a direct call: every other request waits until it
+returns. FAS101 sees only the direct call; the message here shows the whole chain
+(`profile_name → fetch_profile → requests.get`) and the related information points at each
+hop. See [Concurrency and async / await](https://fastapi.tiangolo.com/async/).
+
+## Example
+```python
+# app/services.py
+def fetch_profile(user_id: int) -> dict:
+    return requests.get(f"{API}/profiles/{user_id}").json()
+
+# app/routers/users.py
+@router.get("/users/{user_id}")
+async def read_user(user_id: int):
+    return fetch_profile(user_id)
+```
+
+## Use instead
+```python
+@router.get("/users/{user_id}")
+async def read_user(user_id: int):
+    return await asyncio.to_thread(fetch_profile, user_id)
+```
+or make the chain async (`httpx.AsyncClient`), or declare the handler with `def` so that
+FastAPI runs it in its thread pool.
+
+## Fix safety
+The editor offers to wrap the call in `await asyncio.to_thread(...)` as a code action only:
+the helper then runs in another thread, which changes behaviour when it touches state that
+is not thread-safe. Calls already in `asyncio.to_thread(...)` and similar offloaders, awaited
+calls, generators and functions with decorators that could change what a call does are left
+alone; a chain through a cycle of calls proves nothing and is not reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi_lint.diagnostics import Diagnostic, Related
+from fastapi_lint.project.index import Hop, ProjectIndex
+from fastapi_lint.project.summary import CallSite, ModuleSummary
+from fastapi_lint.rules import Options, ProjectFinding, project_rule
+from fastapi_lint.rules.project._spans import end_of, related, start_of
+
+CODE = "FAS903"
+
+
+@project_rule(code=CODE, name="transitive-blocking-call", default=True, fix="action")
+def check(index: ProjectIndex, options: Options) -> Iterator[ProjectFinding]:
+    for summary in index.modules.values():
+        for call in summary.calls:
+            finding = _blocking_call(index, summary, call)
+            if finding is not None:
+                yield finding
+
+
+def _blocking_call(
+    index: ProjectIndex, summary: ModuleSummary, call: CallSite
+) -> ProjectFinding | None:
+    if call.usage == "await" or call.offloaded:
+        return None
+    caller = index.function_at(summary.module, call.caller)
+    if caller is None or not caller.is_async:
+        return None
+    callee = index.function(call.target)
+    if callee is None or not callee[1].plain:
+        return None
+    callee_module, callee_function = callee
+    chain = index.blocking_chain(callee_module.module, callee_function.qualname)
+    if chain is None:
+        return None
+    name = _short(callee_function.qualname)
+    hops = " → ".join([name, *(hop.name for hop in chain)])
+    message = f"`{name}()` blocks the event loop in `async def {_short(call.caller)}`: {hops}"
+    first = Hop(name, callee_module.path, callee_function.span)
+    diagnostic = Diagnostic(
+        CODE,
+        message,
+        start_of(call.span),
+        end_of(call.span),
+        fix=call.thread_fix,
+        related=tuple(_hop_related(hop) for hop in (first, *chain)),
+    )
+    return ProjectFinding(summary.path, diagnostic)
+
+
+def _hop_related(hop: Hop) -> Related:
+    return related(f"`{hop.name}`", hop.span, hop.path)
+
+
+def _short(qualname: str) -> str:
+    return qualname.replace(".<locals>", "")
