@@ -293,6 +293,64 @@ def test_a_handler_answering_differently_is_no_proof(tmp_path: Path) -> None:
         extract_service(router, router.read_text(), handler_line(router, "borrow_book"))
 
 
+UNICODE_APP = """\
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException
+
+app = FastAPI()
+MENU = {"café": 3, "thé": 2}
+
+
+def get_menu():
+    yield MENU
+
+
+@app.get("/prices/{name}")
+def price(name: str, menu: Annotated[dict, Depends(get_menu)], note: str = "crème ☕"):
+    # prix en euros — « toujours »
+    found = menu.get(name)
+    if found is None:
+        raise HTTPException(404, detail="inconnu ☹")
+    return {"name": name, "price": found, "note": note}
+"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_non_ascii_source_and_its_line_endings_survive(newline: str, tmp_path: Path) -> None:
+    before, after = tmp_path / "before", tmp_path / "after"
+    for root in (before, after):
+        root.mkdir()
+        (root / "menu_app.py").write_bytes(UNICODE_APP.replace("\n", newline).encode())
+    path = after / "menu_app.py"
+    text = path.read_bytes().decode()
+    write_results(applied(extract_service(path, text, 15), read_from_disk))
+    written = path.read_bytes().decode()
+    assert ("\r" in written) == (newline == "\r\n")
+    assert written.count("\n") == written.count(newline)  # one kind of line ending
+    assert "# prix en euros — « toujours »" in written
+    assert 'raise HTTPException(404, detail="inconnu ☹")' in written
+    calls = (
+        Call("GET", "/prices/caf%C3%A9"),
+        Call("GET", "/prices/th%C3%A9?note=%C3%A0"),
+        Call("GET", "/prices/eau"),
+    )
+    with imported_app(before, "menu_app") as app:
+        expected = responses(app, calls)
+    with imported_app(after, "menu_app") as app:
+        assert responses(app, calls) == expected
+
+
+def test_listing_the_action_does_not_load_libcst() -> None:
+    code = (
+        "import sys; from fastapi_lint.refactors.extract_service import "
+        "extract_service_available as available; "
+        "print(available('x = 1', 1), 'libcst' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.split() == ["False", "False"], proc.stderr
+
+
 # --- not offered ----------------------------------------------------------------------------
 
 SINGLE_FILE_HEAD = """\

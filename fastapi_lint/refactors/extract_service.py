@@ -14,8 +14,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from fastapi_lint.diagnostics import Edit, Position, node_span
 from fastapi_lint.facts import ModuleFacts
@@ -28,14 +27,6 @@ from fastapi_lint.refactors.service_analysis import (
     handler_at,
     is_builtin,
     module_binds,
-)
-from fastapi_lint.refactors.service_codegen import (
-    MethodSpec,
-    Rendering,
-    build_method,
-    method_in_class_text,
-    new_class_text,
-    provider_text,
 )
 from fastapi_lint.refactors.service_errors import DomainError, project_domain_errors
 from fastapi_lint.refactors.service_existing import ExistingService, find_existing_service
@@ -57,6 +48,11 @@ from fastapi_lint.refactors.service_route import (
     service_parameter_name,
 )
 from fastapi_lint.source import SourceText, decode_source
+
+if TYPE_CHECKING:  # libcst takes most of a second to import: only when a change is written
+    import libcst as cst
+
+    from fastapi_lint.refactors.service_codegen import MethodSpec, Rendering
 
 KIND = "refactor.extract"
 TITLE = "Extract to service"
@@ -163,6 +159,8 @@ class _Extraction:
     # --- a new service class ------------------------------------------------------------
 
     def _create(self, target_facts: ModuleFacts | None) -> Refactoring:
+        from fastapi_lint.refactors import service_codegen as codegen
+
         target = self.target
         analysis = self.analysis
         names_facts = self.facts if target.same_file else target_facts
@@ -176,8 +174,8 @@ class _Extraction:
         constructor = [(r.name, needs.optional_annotation(_bare(self.facts, r))) for r in resources]
         annotated, _, spelling_edits = self._provider_spellings(needs, target_facts)
         declarations = [self._provider_declaration(r, annotated, needs) for r in resources]
-        class_text = new_class_text(target.class_name, constructor, method, rendering)
-        provider = provider_text(
+        class_text = codegen.new_class_text(target.class_name, constructor, method, rendering)
+        provider = codegen.provider_text(
             target.provider_name,
             target.class_name,
             declarations,
@@ -213,6 +211,8 @@ class _Extraction:
     # --- an existing service class ------------------------------------------------------
 
     def _extend(self, existing: ExistingService, target_facts: ModuleFacts | None) -> Refactoring:
+        from fastapi_lint.refactors import service_codegen as codegen
+
         assert target_facts is not None
         analysis = self.analysis
         method_name = analysis.handler.name
@@ -226,7 +226,7 @@ class _Extraction:
         passed = [r.name for r in analysis.resources if held[r.name] is None]
         needs = _Needs(self)
         spec, (method, rendering) = self._method(needs, renames, passed)
-        text = method_in_class_text(method, existing.body_indent, rendering)
+        text = codegen.method_in_class_text(method, existing.body_indent, rendering)
         nl = rendering.newline
         dropped = [
             r
@@ -251,6 +251,8 @@ class _Extraction:
     def _method(
         self, needs: _Needs, renames: dict[str, str], passed: list[str]
     ) -> tuple[MethodSpec, tuple[cst.FunctionDef, Rendering]]:
+        from fastapi_lint.refactors import service_codegen as codegen
+
         analysis = self.analysis
         by_name = {p.name: p for p in analysis.parameters}
         parameters: list[tuple[str, str | None]] = []
@@ -273,7 +275,7 @@ class _Extraction:
             [d.lineno for d in getattr(analysis.business[0], "decorator_list", [])]
             + [analysis.business[0].lineno]
         )
-        spec = MethodSpec(
+        spec = codegen.MethodSpec(
             name=analysis.handler.name,
             parameters=parameters,
             is_async=analysis.method_is_async,
@@ -286,7 +288,7 @@ class _Extraction:
                 for r, error in analysis.domain_raises.items()
             },
         )
-        return spec, build_method(function_text, spec)
+        return spec, codegen.build_method(function_text, spec)
 
     def _domain_error_name(self, error: DomainError, needs: _Needs) -> str:
         """How the service module spells the domain exception, importing it as needed."""
