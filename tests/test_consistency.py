@@ -15,7 +15,10 @@ from tests.fixture_support import ERROR, FIXTURES
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT.parent / "shared" / "RULES.md"
 # Families whose every single-module rule must be implemented (grows with each family).
-REQUIRED_FAMILIES = ("FAS1", "FAS2", "FAS3", "FAS4", "FAS5", "FAS6", "FAS7")
+REQUIRED_FAMILIES = ("FAS1", "FAS2", "FAS3", "FAS4", "FAS5", "FAS6", "FAS7", "FAS9")
+# Project rules (FAS9xx) are tested on fixture projects: folders `<CODE>_<name>[_variant]/`
+# here, with `# error:` markers in any of their files (tests/test_project_fixtures.py).
+PROJECT_FIXTURES = FIXTURES / "project"
 # Rules whose catalog fix is the "Extract to service" refactoring, which the language server's
 # refactoring actions provide; until they exist, these rules offer no fix of their own.
 FIX_FROM_REFACTORING = {"FAS601", "FAS602"}
@@ -85,8 +88,25 @@ def test_rule_docstring_has_every_section(rule: Rule) -> None:
     assert rule.summary, f"{rule.code} has no one-line summary"
 
 
+def _project_fixture_files(rule: Rule) -> tuple[list[Path], list[Path]]:
+    """A project rule's fixture folders and the Python files in them."""
+    folders = [
+        p for p in PROJECT_FIXTURES.glob(f"{rule.code}_*") if p.is_dir() and "." not in p.name
+    ]
+    return folders, [f for folder in folders for f in folder.rglob("*.py")]
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_rule_has_a_firing_fixture(rule: Rule) -> None:
+    if rule.project_check is not None:
+        folders, files = _project_fixture_files(rule)
+        assert any(f.name == f"{rule.code}_{rule.name.replace('-', '_')}" for f in folders)
+        assert any(
+            (m := ERROR.search(line)) and rule.code in m.group(1)
+            for path in files
+            for line in path.read_text("utf-8").splitlines()
+        ), f"{rule.code} fixture projects have no firing case"
+        return
     fixtures = [
         p
         for p in FIXTURES.rglob(f"{rule.code}_*.py")
@@ -135,6 +155,10 @@ def test_every_fixture_names_a_registered_rule() -> None:
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.fix == "action"], ids=lambda r: r.code)
 def test_rule_with_editor_action_has_expected_action_output(rule: Rule) -> None:
+    if rule.project_check is not None:
+        expected = [p for p in PROJECT_FIXTURES.glob(f"{rule.code}_*.actions") if p.is_dir()]
+        assert expected, f"{rule.code} action is untested"
+        return
     assert list(FIXTURES.rglob(f"{rule.code}_*.actions.py")), f"{rule.code} action is untested"
 
 

@@ -12,10 +12,11 @@ import ast
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from fastapi_lint.diagnostics import Applicability, Fix
+from fastapi_lint.diagnostics import Applicability, Edit, Fix, Position
 from fastapi_lint.facts import FunctionInfo, ModuleFacts
 from fastapi_lint.facts.coroutines import is_bound_in_function, is_name_read
 from fastapi_lint.facts.fastapi import APP_CLASSES, AppInstance, Route, find_routes
+from fastapi_lint.fixes.imports import ensure_from_import
 from fastapi_lint.project.modules import absolute_import
 from fastapi_lint.rules.async_._blocking import (
     BlockingCall,
@@ -109,6 +110,7 @@ class ModelRef:
     text: str
     target: str | None  # dotted reference; None when the module binds the name nowhere
     span: Span
+    create_fix: Fix | None = None  # for a name bound nowhere: define the model above its use
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,10 +542,30 @@ class _Builder:
         if isinstance(root, ast.Name):
             qualified = self.facts.qualified_name(root)
             if qualified is None and not self.facts.is_local_name(root.id, root):
-                target = None  # bound nowhere in the module
+                fix = self._create_model_fix(root) if root is leaf else None
+                return ModelRef(ast.unparse(leaf), None, span_of(leaf), fix)
             elif qualified is None or not qualified.startswith("builtins."):
                 target = self.ref(leaf) or "?"
         return ModelRef(ast.unparse(leaf), target, span_of(leaf))
+
+    def _create_model_fix(self, name: ast.Name) -> Fix | None:
+        """Define ``class Name(BaseModel)`` right above the module-level statement using it
+        (a decorator argument runs when the module is imported, so it must come first)."""
+        statement: ast.AST = name
+        for ancestor in self.facts.ancestors(name):
+            if ancestor is self.facts.tree:
+                break
+            statement = ancestor
+        if not isinstance(statement, ast.stmt) or statement not in self.facts.tree.body:
+            return None
+        decorators = getattr(statement, "decorator_list", [])
+        line = min([statement.lineno, *(d.lineno for d in decorators)])
+        base, import_edit = ensure_from_import(self.facts, "pydantic", "BaseModel")
+        definition = f"class {name.id}({base}):\n    pass\n\n\n"
+        edits = [Edit.insert(Position(line, 0), definition)]
+        if import_edit is not None:
+            edits.append(import_edit)
+        return Fix(f"Create model `{name.id}`", Applicability.ACTION, tuple(edits))
 
 
 def _type_leaves(expr: ast.expr) -> list[ast.Name | ast.Attribute]:

@@ -32,9 +32,11 @@ async def read_user(user_id: int): ...
 ```
 
 ## Fix safety
-No fix yet: creating the model is the author's decision. Modules with `import *` or a module
-`__getattr__` on the way are not provable and are left alone, as are names from packages
-outside the project. The rule is opt-in.
+For a name the module binds nowhere, the editor offers to create an empty
+`class Name(BaseModel)` above the route (a code action only: the fields are the author's to
+write). A name missing from another module gets no fix, since a fix edits one file. Modules
+with `import *` or a module `__getattr__` on the way are not provable and are left alone, as
+are names from packages outside the project. The rule is opt-in.
 """
 
 from __future__ import annotations
@@ -50,13 +52,15 @@ from fastapi_lint.rules.project._spans import end_of, start_of
 CODE = "FAS905"
 
 
-@project_rule(code=CODE, name="unknown-response-model", default=False)
+@project_rule(code=CODE, name="unknown-response-model", default=False, fix="action")
 def check(index: ProjectIndex, options: Options) -> Iterator[ProjectFinding]:
     for summary in index.modules.values():
         for ref in summary.model_refs:
             message = _unknown(index, summary, ref)
             if message is not None:
-                diagnostic = Diagnostic(CODE, message, start_of(ref.span), end_of(ref.span))
+                diagnostic = Diagnostic(
+                    CODE, message, start_of(ref.span), end_of(ref.span), fix=ref.create_fix
+                )
                 yield ProjectFinding(summary.path, diagnostic)
 
 
