@@ -1,6 +1,7 @@
-"""Code actions: each finding's quick fix, "Ignore CODE for this line" and
-``source.fixAll.fastapi-lint``. When the client supports ``codeAction/resolve`` for
-``edit``, actions are offered without their edit and computed when one is picked."""
+"""Code actions: each finding's quick fix, "Ignore CODE for this line",
+``source.fixAll.fastapi-lint`` and the refactorings (``refactor_actions``). When the client
+supports ``codeAction/resolve`` for ``edit``, actions are offered without their edit and
+computed when one is picked."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from fastapi_lint.diagnostics import Applicability
 from fastapi_lint.engine import applicable
 from fastapi_lint.noqa import NOQA_PATTERN, noqa_codes
 from fastapi_lint.source import SourceText
+from fastapi_lsp import refactor_actions
 from fastapi_lsp.analysis import fixed_text
 from fastapi_lsp.convert import SOURCE, data_version, stored_fix, text_replacement, units
 from fastapi_lsp.server import FastAPILintServer
@@ -27,7 +29,11 @@ def register(server: FastAPILintServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL],
+            code_action_kinds=[
+                types.CodeActionKind.QuickFix,
+                FIX_ALL,
+                *refactor_actions.KINDS,
+            ],
             resolve_provider=True,
         ),
     )
@@ -65,6 +71,14 @@ def register(server: FastAPILintServer) -> None:
                     action = await _resolve_fix_all(ls, action, document.uri)
                 if lazy or action.edit is not None:
                     actions.append(action)
+        actions += await refactor_actions.refactor_actions(
+            ls,
+            document,
+            params,
+            wanted=lambda kind: _wanted(kind, only),
+            lazy=lazy,
+            quick_fixes_offered=_wanted(types.CodeActionKind.QuickFix.value, only),
+        )
         return actions
 
     @server.feature(types.CODE_ACTION_RESOLVE)
@@ -82,6 +96,8 @@ def register(server: FastAPILintServer) -> None:
             return action
         if kind == "fix-all":
             return await _resolve_fix_all(ls, action, uri)
+        if kind == refactor_actions.ACTION:
+            return await refactor_actions.resolve_refactor(ls, action)
         if data.get("version") != document.version or not action.diagnostics:
             return action  # the document changed since: its ranges no longer apply
         diagnostic = action.diagnostics[0]

@@ -192,7 +192,7 @@ def every_route_asked(module: ModuleType, requests: list[Request]) -> None:
     asked = {(r.method, r.route) for r in requests}
     for route in module.app.routes:
         if isinstance(route, APIRoute):
-            for method in route.methods:
+            for method in route.methods or ():
                 assert (method, route.path) in asked, f"no request for {method} {route.path}"
 
 

@@ -259,7 +259,12 @@ async def test_initialize_negotiates_encoding_and_reports_version(
     assert result.capabilities.diagnostic_provider is not None
     actions = result.capabilities.code_action_provider
     assert isinstance(actions, types.CodeActionOptions)
-    assert list(actions.code_action_kinds or []) == ["quickfix", "source.fixAll.fastapi-lint"]
+    assert list(actions.code_action_kinds or []) == [
+        "quickfix",
+        "source.fixAll.fastapi-lint",
+        "refactor.extract",
+        "refactor.rewrite",
+    ]
 
 
 # -- 2. and 3. text sync and diagnostics ---------------------------------------------------

@@ -27,6 +27,11 @@ REWRITE = "refactor.rewrite"
 EXTRACT = "refactor.extract"
 
 
+class NothingHere(NotOffered):
+    """The place asked about holds nothing the refactoring is about (no call, no handler):
+    an editor asks at every cursor move, so this is not worth a line in its log."""
+
+
 @functools.lru_cache(maxsize=8)
 def module_facts(path: str, text: str) -> ModuleFacts:
     """The facts of a module's text; the server asks several refactorings about one version,

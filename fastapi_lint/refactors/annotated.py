@@ -21,6 +21,7 @@ from fastapi_lint.fixes.apply import apply_fixes
 from fastapi_lint.refactors import NotOffered, Refactoring
 from fastapi_lint.refactors._cst import (
     REWRITE,
+    NothingHere,
     function_at,
     module_facts,
     rewritten_file,
@@ -58,8 +59,11 @@ def convert_to_annotated(path: str, source: str, line: int | None = None) -> Ref
         findings = _findings_in_scope(current, target)
         fixable = [d.fix for d in findings if d.fix is not None and d.fix.edits]
         if not fixable:
+            if text == source and not findings:
+                where = "in the module" if line is None else f"in the function at line {line}"
+                raise NothingHere(f"no parameter {where} declares `Depends()`, … as its default")
             if text == source:
-                raise NotOffered(_nothing_to_convert(findings, line))
+                raise NotOffered(_not_convertible(findings, line))
             break
         new_text, _ = apply_fixes(current.source, fixable)
         if new_text == text:
@@ -76,7 +80,7 @@ def _target_index(facts: ModuleFacts, line: int | None) -> int | None:
         return None
     func = function_at(facts, line)
     if func is None:
-        raise NotOffered(f"line {line} is not in a function")
+        raise NothingHere(f"line {line} is not in a function")
     return facts.functions.index(func)
 
 
@@ -96,10 +100,8 @@ def _in_signature(func: FunctionInfo, diagnostic: Diagnostic) -> bool:
     )
 
 
-def _nothing_to_convert(findings: list[Diagnostic], line: int | None) -> str:
+def _not_convertible(findings: list[Diagnostic], line: int | None) -> str:
     where = "in the module" if line is None else f"in the function at line {line}"
-    if not findings:
-        return f"no parameter {where} declares `Depends()`, `Query()`, … as its default"
     names = ", ".join(d.message.split("`")[1] for d in findings)
     return (
         f"the parameters {where} ({names}) cannot be rewritten exactly: unpacked arguments, "

@@ -20,7 +20,14 @@ from fastapi_lint.facts import FunctionInfo, ModuleFacts
 from fastapi_lint.facts.coroutines import is_bound_in_function, is_name_read
 from fastapi_lint.fixes import ensure_module_import
 from fastapi_lint.refactors import NotOffered, Refactoring
-from fastapi_lint.refactors._cst import REWRITE, function_at, module_facts, single_file, text_of
+from fastapi_lint.refactors._cst import (
+    REWRITE,
+    NothingHere,
+    function_at,
+    module_facts,
+    single_file,
+    text_of,
+)
 
 # Awaits whose point is their timing or waiting for other work, not a result.
 ORDERING_CALLS = {"asyncio.sleep", "anyio.sleep", "trio.sleep", "asyncio.wait", "asyncio.wait_for"}
@@ -76,7 +83,7 @@ def rewrite_as_gather(
     facts = module_facts(path, source)
     func = function_at(facts, line)
     if func is None or not func.is_async:
-        raise NotOffered(f"line {line} is not in an `async def`")
+        raise NothingHere(f"line {line} is not in an `async def`")
     block, first = _statement_at(func.node.body, line)
     if end_line is not None and end_line != line:
         end_block, last = _statement_at(func.node.body, end_line)
@@ -103,7 +110,7 @@ def _statement_at(body: list[ast.stmt], line: int) -> tuple[list[ast.stmt], int]
                 if inner and inner[0].lineno <= line <= (inner[-1].end_lineno or 0):
                     return _statement_at(inner, line)
             return body, index
-    raise NotOffered(f"no statement of the function at line {line}")
+    raise NothingHere(f"no statement of the function at line {line}")
 
 
 def _inner_blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
@@ -207,6 +214,8 @@ def _run_around(
     """The statement at ``index`` with the independent awaits right after it, else right
     before it."""
     here = _awaited_or_reason(facts, func, block[index])
+    if isinstance(here, str) and not any(isinstance(n, ast.Await) for n in ast.walk(block[index])):
+        raise NothingHere(here)
     if isinstance(here, str):
         raise NotOffered(here)
     run: list[Awaited] = [here]

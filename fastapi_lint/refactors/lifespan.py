@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from fastapi_lint.diagnostics import node_start
 from fastapi_lint.facts import AppInstance, FunctionInfo, ModuleFacts
 from fastapi_lint.refactors import NotOffered, Refactoring
-from fastapi_lint.refactors._cst import REWRITE, module_facts, rule_findings, single_file
+from fastapi_lint.refactors._cst import (
+    REWRITE,
+    NothingHere,
+    module_facts,
+    rule_findings,
+    single_file,
+)
 
 CODE = "FAS408"
 EVENTS = ("startup", "shutdown")
@@ -92,7 +98,7 @@ def _registration(
 
 def _app_at(facts: ModuleFacts, handlers: list[Handler], line: int | None) -> AppInstance:
     if not handlers:
-        raise NotOffered("no startup or shutdown handler is registered in this module")
+        raise NothingHere("no startup or shutdown handler is registered in this module")
     if line is not None:
         for handler in handlers:
             if handler.spans(line):
@@ -101,7 +107,7 @@ def _app_at(facts: ModuleFacts, handlers: list[Handler], line: int | None) -> Ap
             node = app.node
             if getattr(node, "lineno", 0) <= line <= (getattr(node, "end_lineno", 0) or 0):
                 return app
-        raise NotOffered(f"line {line} is neither a startup/shutdown handler nor its app")
+        raise NothingHere(f"line {line} is neither a startup/shutdown handler nor its app")
     apps = {h.app.name: h.app for h in handlers}
     if len(apps) > 1:
         names = ", ".join(f"`{name}`" for name in apps)

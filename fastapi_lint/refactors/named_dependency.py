@@ -22,6 +22,7 @@ from fastapi_lint.fixes import ensure_from_import
 from fastapi_lint.refactors import NotOffered, Refactoring
 from fastapi_lint.refactors._cst import (
     EXTRACT,
+    NothingHere,
     module_bound_names,
     module_facts,
     single_file,
@@ -139,7 +140,7 @@ def _declaration_at(facts: ModuleFacts, line: int, column: int | None) -> Declar
         return here[0]
     if _untyped_dependency_at(facts, line):
         raise NotOffered(f"the dependency at line {line} has no type to name it after")
-    raise NotOffered(f"no parameter at line {line} declares a dependency with `Depends()`")
+    raise NothingHere(f"no parameter at line {line} declares a dependency with `Depends()`")
 
 
 def _covers(declaration: Declaration, line: int, column: int) -> bool:

@@ -19,6 +19,7 @@ from fastapi_lint.fixes import ensure_module_import
 from fastapi_lint.refactors import NotOffered, Refactoring
 from fastapi_lint.refactors._cst import (
     REWRITE,
+    NothingHere,
     code_of,
     module_facts,
     parse_fragment,
@@ -67,22 +68,29 @@ def _chosen_call(facts: ModuleFacts, line: int, column: int | None) -> ast.Call:
         if c.lineno <= line <= (c.end_lineno or c.lineno) and not _is_callee(facts, c)
     ]
     if not on_line:
-        raise NotOffered(f"no call at line {line}")
+        raise NothingHere(f"no call at line {line}")
     if column is not None:
         around = [c for c in on_line if node_start(c) <= Position(line, column) <= node_end(c)]
         if around:
             innermost = max(around, key=_innermost_first)
             reason = _reason_not_wrappable(facts, innermost)
             if reason is not None:
-                raise NotOffered(reason)
+                raise _refusal(facts, innermost, reason)
             return innermost
     wrappable = [c for c in on_line if _reason_not_wrappable(facts, c) is None]
     if len(wrappable) == 1:
         return wrappable[0]
     if wrappable:
         raise NotOffered(f"several calls at line {line} can be wrapped; point at one")
-    reason = _reason_not_wrappable(facts, min(on_line, key=node_start))
-    raise NotOffered(reason or f"no call at line {line} can be wrapped")
+    outermost = min(on_line, key=node_start)
+    reason = _reason_not_wrappable(facts, outermost)
+    raise _refusal(facts, outermost, reason or f"no call at line {line} can be wrapped")
+
+
+def _refusal(facts: ModuleFacts, call: ast.Call, reason: str) -> NotOffered:
+    """Calls outside ``async def`` are everywhere: nothing to report about them."""
+    func = facts.function_of(call)
+    return NotOffered(reason) if func is not None and func.is_async else NothingHere(reason)
 
 
 def _innermost_first(call: ast.Call) -> tuple[int, int, int, int]:
