@@ -7,7 +7,6 @@ are only summarised. Summaries are small and picklable; syntax trees never leave
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from fastapi_lint.facts import ModuleFacts
 from fastapi_lint.files import discover_files, module_name_for
 from fastapi_lint.project.index import ProjectIndex
 from fastapi_lint.project.modules import module_name, project_root
-from fastapi_lint.project.summary import ModuleSummary, summarise
+from fastapi_lint.project.summary import ModuleSummary, content_digest, summarise
 from fastapi_lint.runner import CHUNK_SIZE, FileReport, FixMode, check_file, parallel_map
 from fastapi_lint.source import SourceText, decode_source
 
@@ -49,10 +48,6 @@ class ProjectScope:
             )
         except RecursionError:  # nesting too deep to walk: the file stays out of the index
             return None
-
-
-def content_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def scope_for(root: Path, files: Iterable[Path]) -> ProjectScope:

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from fastapi_lint.facts import ModuleFacts
+from fastapi_lint.project.sources import facts_for
 from fastapi_lint.project.summary import (
     CallSite,
     FunctionSummary,
@@ -84,6 +86,8 @@ class _Registration:
 @dataclass
 class ProjectIndex:
     summaries: dict[str, ModuleSummary] = field(default_factory=dict)  # by path
+    # texts of files the language server holds open, which may differ from the disk
+    texts: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_summaries(cls, summaries: Iterable[ModuleSummary]) -> ProjectIndex:
@@ -112,6 +116,10 @@ class ProjectIndex:
     def dependents(self, module: str) -> set[str]:
         """Paths of the modules importing ``module`` (or a name from it)."""
         return {self.modules[m].path for m in self._importers.get(module, ()) if m in self.modules}
+
+    def facts_for(self, summary: ModuleSummary) -> ModuleFacts | None:
+        """The file's facts, parsed again (for fixes); None when it changed since."""
+        return facts_for(summary, self.texts.get(summary.path))
 
     # --- modules and names ----------------------------------------------------------------
 

@@ -9,21 +9,28 @@ resolves across modules; a reference that is not a plain dotted name is None.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cached_property
 
 from fastapi_lint.diagnostics import Applicability, Edit, Fix, Position
 from fastapi_lint.facts import FunctionInfo, ModuleFacts
-from fastapi_lint.facts.coroutines import is_bound_in_function, is_name_read
-from fastapi_lint.facts.fastapi import APP_CLASSES, AppInstance, Route, find_routes
+from fastapi_lint.facts.fastapi import (
+    APP_CLASSES,
+    AppInstance,
+    DependencyUse,
+    Route,
+    find_routes,
+)
 from fastapi_lint.fixes.imports import ensure_from_import
 from fastapi_lint.project.modules import absolute_import
 from fastapi_lint.rules.async_._blocking import (
-    BlockingCall,
+    BLOCKING_CALLS,
     blocking_call_in,
     runs_in_worker_thread,
 )
-from fastapi_lint.rules.async_.blocking_call_in_async import _fix as to_thread_fix
 
 Span = tuple[int, int, int, int]  # line, column, end line, end column (ast conventions)
 
@@ -38,6 +45,8 @@ TRANSPARENT_DECORATORS = frozenset(
         "functools.wraps",
     }
 )
+# The last part of every blocking-call table key: a method call with another name cannot match.
+_BLOCKING_NAMES = frozenset(key.rsplit(".", 1)[-1] for key in BLOCKING_CALLS)
 _CONDITIONAL: tuple[type[ast.AST], ...] = (
     ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match,
     *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),  # Python 3.11+
@@ -89,7 +98,6 @@ class CallSite:
     span: Span
     usage: str  # "await", "discard" (expression statement), "unused" (never-read name), "other"
     offloaded: bool  # an argument of asyncio.to_thread(...) and the like
-    thread_fix: Fix | None  # await asyncio.to_thread(...) rewrite, for calls in async bodies
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +144,10 @@ class ModuleSummary:
         return self.module.split(".")[0]
 
 
+def content_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def span_of(node: ast.AST) -> Span:
     line = getattr(node, "lineno", 1)
     col = getattr(node, "col_offset", 0)
@@ -159,6 +171,7 @@ def summarise(
     project) limits the call sites kept to those that may reach project code."""
     builder = _Builder(facts, module, is_package, project_roots)
     imports, stars, lines = builder.imports()
+    functions, calls = builder.functions_and_calls()
     return ModuleSummary(
         path=path,
         module=module,
@@ -172,8 +185,8 @@ def summarise(
         instances=builder.instances(),
         routes=builder.routes(),
         includes=builder.includes(),
-        functions=builder.functions(),
-        calls=builder.calls(),
+        functions=functions,
+        calls=calls,
         model_refs=builder.model_refs(),
     )
 
@@ -193,6 +206,7 @@ class _Builder:
         if roots is not None:
             roots.add(module.split(".")[0])
         self.roots = roots
+        self._qualified: dict[ast.AST, str | None] = {}
 
     # --- names ----------------------------------------------------------------------------
 
@@ -244,18 +258,16 @@ class _Builder:
     def local_key(self, name: str, at: ast.AST) -> str:
         """``name`` as bound where ``at`` reads it: in the innermost function that binds it
         (``create_app.<locals>.app``), else at module level."""
-        func = self.facts.function_of(at)
-        while func is not None:
-            if is_bound_in_function(func, name):
-                return f"{func.qualname}.<locals>.{name}"
-            func = func.parent_function
+        scope = self.facts._names.binding_scope(name, at)
+        if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+            return f"{self.facts.function_info(scope).qualname}.<locals>.{name}"
         return name
 
     def ref(self, expr: ast.AST | None) -> str | None:
         """A dotted reference to what ``expr`` names, for the index to resolve."""
         if expr is None:
             return None
-        qualified = self.facts.qualified_name(expr)
+        qualified = self.qualified(expr)
         if qualified is not None:
             return None if qualified.startswith("builtins.") else self._absolute(qualified)
         parts: list[str] = []
@@ -283,6 +295,8 @@ class _Builder:
 
     def instances(self) -> tuple[InstanceDef, ...]:
         found: list[InstanceDef] = []
+        if not self.facts.apps:  # the module rules' table, by name: empty means none at all
+            return ()
         for node in self.facts.all_nodes:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 kind = APP_CLASSES.get(self.facts.qualified_name(node.value.func) or "")
@@ -418,17 +432,26 @@ class _Builder:
 
     # --- functions and calls --------------------------------------------------------------
 
-    def functions(self) -> tuple[FunctionSummary, ...]:
+    def functions_and_calls(self) -> tuple[tuple[FunctionSummary, ...], tuple[CallSite, ...]]:
+        """Every function and the calls of its own body that may reach project code."""
         found = []
+        sites: list[CallSite] = []
+        uses: dict[FunctionInfo, list[DependencyUse]] = {}
+        for use in self.facts.dependency_uses:
+            if use.owner is not None:
+                uses.setdefault(use.owner, []).append(use)
         for func in self.facts.functions:
+            own_calls = func.calls
+            sites.extend(self._call_sites(func, own_calls))
             blocking = []
-            for call in func.calls:
+            for call in own_calls:
+                if not self._may_block(call):
+                    continue
                 hit = blocking_call_in(self.facts, call, func, filesystem_queries=False)
                 if hit is not None:
                     blocking.append((hit.name, span_of(call)))
             dependencies = tuple(
-                (self.ref(use.callable_expr), span_of(use.call))
-                for use in self.facts.dependencies_of(func)
+                (self.ref(use.callable_expr), span_of(use.call)) for use in uses.get(func, ())
             )
             found.append(
                 FunctionSummary(
@@ -441,7 +464,21 @@ class _Builder:
                     dependencies=dependencies,
                 )
             )
-        return tuple(found)
+        return tuple(found), tuple(sites)
+
+    def _may_block(self, call: ast.Call) -> bool:
+        """A cheap test before FAS101's: only table entries can match."""
+        callee = call.func
+        if isinstance(callee, ast.Attribute):
+            return callee.attr in _BLOCKING_NAMES  # no entry of the table ends otherwise
+        return self.qualified(callee) in BLOCKING_CALLS
+
+    def qualified(self, expr: ast.AST) -> str | None:
+        """``facts.qualified_name``, asked once per node (the call graph and the blocking
+        calls both ask it of every callee)."""
+        if expr not in self._qualified:
+            self._qualified[expr] = self.facts.qualified_name(expr)
+        return self._qualified[expr]
 
     def _plain(self, func: FunctionInfo) -> bool:
         for decorator in func.node.decorator_list:
@@ -450,27 +487,17 @@ class _Builder:
                 return False
         return True
 
-    def calls(self) -> tuple[CallSite, ...]:
-        found = []
-        for func in self.facts.functions:
-            for call in func.calls:
-                target = self._call_target(call, func)
-                if target is None:
-                    continue
-                usage = self._usage(call, func)
-                found.append(
-                    CallSite(
-                        caller=func.qualname,
-                        target=target,
-                        span=span_of(call),
-                        usage=usage,
-                        offloaded=runs_in_worker_thread(self.facts, call, func),
-                        thread_fix=self._thread_fix(call, func)
-                        if func.is_async and usage != "await"
-                        else None,
-                    )
+    def _call_sites(self, func: FunctionInfo, calls: list[ast.Call]) -> Iterator[CallSite]:
+        for call in calls:
+            target = self._call_target(call, func)
+            if target is not None:
+                yield CallSite(
+                    caller=func.qualname,
+                    target=target,
+                    span=span_of(call),
+                    usage=self._usage(call, func),
+                    offloaded=runs_in_worker_thread(self.facts, call, func),
                 )
-        return tuple(found)
 
     def _call_target(self, call: ast.Call, func: FunctionInfo) -> str | None:
         callee = call.func
@@ -495,7 +522,13 @@ class _Builder:
     def _method_of_typed_receiver(self, callee: ast.Attribute) -> str | None:
         """``Service().load`` or ``service.load`` with ``service: Service`` → the method of
         ``Service``, when the module proves the receiver's class."""
-        receiver = self.facts.type_of(callee.value)
+        value = callee.value
+        if not (
+            isinstance(value, ast.Name)
+            or (isinstance(value, ast.Call) and isinstance(value.func, ast.Name | ast.Attribute))
+        ):
+            return None  # chains such as self.client.get(): their type is not provable here
+        receiver = self.facts.type_of(value)
         if receiver is None or receiver.endswith("()") or receiver.startswith("builtins."):
             return None
         return f"{self._absolute(receiver)}.{callee.attr}"
@@ -509,18 +542,19 @@ class _Builder:
         if isinstance(parent, ast.Assign) and parent.value is call:
             names = [t.id for t in parent.targets if isinstance(t, ast.Name)]
             if len(names) == len(parent.targets) and not any(
-                n == "_" or is_name_read(func, n) for n in names
+                n == "_" or self._mentioned_again(func, n) for n in names
             ):
                 return "unused"
         return "other"
 
-    def _thread_fix(self, call: ast.Call, func: FunctionInfo) -> Fix | None:
-        name = ast.unparse(call.func)
-        found = BlockingCall(call, func, name, name, "")
-        fix = to_thread_fix(self.facts, found)
-        if fix is None:
-            return None
-        return replace(fix, applicability=Applicability.ACTION)
+    def _mentioned_again(self, func: FunctionInfo, name: str) -> bool:
+        """True when ``name`` occurs in the function's text more than once (the assignment):
+        a read, or a comment or string naming it, which keeps the finding away. Reading the
+        text is much cheaper than walking every function that assigns a call's result."""
+        node = func.node
+        lines = self.facts.source.lines[node.lineno - 1 : node.end_lineno or node.lineno]
+        pattern = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+        return len(pattern.findall("".join(lines))) > 1
 
     # --- response models ------------------------------------------------------------------
 

@@ -44,12 +44,17 @@ alone; a chain through a cycle of calls proves nothing and is not reported.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
+from dataclasses import replace
 
-from fastapi_lint.diagnostics import Diagnostic, Related
+from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix, Related
 from fastapi_lint.project.index import Hop, ProjectIndex
+from fastapi_lint.project.sources import call_at
 from fastapi_lint.project.summary import CallSite, ModuleSummary
 from fastapi_lint.rules import Options, ProjectFinding, project_rule
+from fastapi_lint.rules.async_._blocking import BlockingCall
+from fastapi_lint.rules.async_.blocking_call_in_async import _fix as to_thread_fix
 from fastapi_lint.rules.project._spans import end_of, related, start_of
 
 CODE = "FAS903"
@@ -88,10 +93,22 @@ def _blocking_call(
         message,
         start_of(call.span),
         end_of(call.span),
-        fix=call.thread_fix,
+        fix=_thread_action(index, summary, call),
         related=tuple(_hop_related(hop) for hop in (first, *chain)),
     )
     return ProjectFinding(summary.path, diagnostic)
+
+
+def _thread_action(index: ProjectIndex, summary: ModuleSummary, call: CallSite) -> Fix | None:
+    """FAS101's ``await asyncio.to_thread(f, ...)`` rewrite, offered as an editor action."""
+    facts = index.facts_for(summary)
+    node = call_at(facts, call.span) if facts is not None else None
+    func = facts.function_of(node) if facts is not None and node is not None else None
+    if facts is None or node is None or func is None:
+        return None
+    name = ast.unparse(node.func)
+    fix = to_thread_fix(facts, BlockingCall(node, func, name, name, ""))
+    return replace(fix, applicability=Applicability.ACTION) if fix is not None else None
 
 
 def _hop_related(hop: Hop) -> Related:
