@@ -12,6 +12,7 @@ the same as a quick fix offered in the same answer is left out.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,7 +25,14 @@ from pygls.workspace import TextDocument
 
 from fastapi_lint.diagnostics import Edit, Position
 from fastapi_lint.refactors import FileEdit, NewFile, NotOffered, Refactoring
-from fastapi_lint.refactors._cst import EXTRACT, REWRITE, NothingHere, applied
+from fastapi_lint.refactors._cst import (
+    EXTRACT,
+    REWRITE,
+    NothingHere,
+    applied,
+    function_at,
+    module_facts,
+)
 from fastapi_lint.refactors.annotated import convert_to_annotated, convert_to_annotated_available
 from fastapi_lint.refactors.gather import rewrite_as_gather, rewrite_as_gather_available
 from fastapi_lint.refactors.lifespan import convert_to_lifespan, convert_to_lifespan_available
@@ -83,10 +91,20 @@ def _extract_service(place: Place) -> Refactoring:
     )
 
 
+@functools.lru_cache(maxsize=64)
 def _extract_service_available(source: str, line: int) -> bool:
+    """Asked at every cursor move: the module parsed once per text tells whether the line is
+    in a path operation at all before Extract to service looks closer."""
     try:
         from fastapi_lint.refactors.extract_service import extract_service_available
     except ImportError:  # pragma: no cover - an installation without it
+        return False
+    try:
+        facts = module_facts("<document>", source)
+    except NotOffered:
+        return False
+    func = function_at(facts, line)
+    if func is None or not facts.is_path_operation(func):
         return False
     return extract_service_available(source, line)
 

@@ -24,6 +24,7 @@ from fastapi_lint.rules import get_rule
 from fastapi_lint.source import SourceText
 
 REWRITE = "refactor.rewrite"
+MAX_DIFF_LINES = 2000
 EXTRACT = "refactor.extract"
 
 
@@ -32,15 +33,29 @@ class NothingHere(NotOffered):
     an editor asks at every cursor move, so this is not worth a line in its log."""
 
 
-@functools.lru_cache(maxsize=8)
 def module_facts(path: str, text: str) -> ModuleFacts:
     """The facts of a module's text; the server asks several refactorings about one version,
-    so the last few texts stay parsed. Raises NotOffered when the text does not parse."""
+    so the last few texts stay parsed (whoever asks first names the path, which the
+    refactorings' rules do not read). Raises NotOffered when the text does not parse."""
+    return _facts_of(text, path)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(text: str) -> ModuleFacts | str:
     try:
-        tree = parse_module(text, path)
+        tree = parse_module(text)
     except ParseError as error:
-        raise NotOffered(f"the module does not parse: {error}") from None
-    return ModuleFacts(tree, SourceText(text), path)
+        return str(error)
+    return ModuleFacts(tree, SourceText(text))
+
+
+def _facts_of(text: str, path: str) -> ModuleFacts:
+    facts = _parsed(text)
+    if isinstance(facts, str):
+        raise NotOffered(f"the module does not parse: {facts}")
+    if facts.path == "<unknown>":
+        facts.path = path
+    return facts
 
 
 def rule_findings(facts: ModuleFacts, code: str) -> list[Diagnostic]:
@@ -54,14 +69,30 @@ def rule_findings(facts: ModuleFacts, code: str) -> list[Diagnostic]:
 
 def rewrite_edits(old: str, new: str) -> list[Edit]:
     """Whole-line edits turning ``old`` into ``new``, one per changed run of lines (an editor
-    keeps the cursor and the folds of the lines in between)."""
-    before, after = SourceText(old), SourceText(new)
-    matcher = difflib.SequenceMatcher(None, before.lines, after.lines, autojunk=False)
+    keeps the cursor and the folds of the lines in between). Lines the two texts share at
+    their start and end are skipped first; a long changed stretch becomes one edit (a line
+    diff over thousands of lines costs seconds)."""
+    before, after = SourceText(old).lines, SourceText(new).lines
+    head = 0
+    while head < min(len(before), len(after)) and before[head] == after[head]:
+        head += 1
+    tail = 0
+    while (
+        tail < min(len(before), len(after)) - head
+        and before[len(before) - 1 - tail] == after[len(after) - 1 - tail]
+    ):
+        tail += 1
+    old_lines, new_lines = before[head : len(before) - tail], after[head : len(after) - tail]
+    if max(len(old_lines), len(new_lines)) > MAX_DIFF_LINES:
+        return [
+            Edit(Position(head + 1, 0), Position(head + len(old_lines) + 1, 0), "".join(new_lines))
+        ]
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     edits: list[Edit] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
-            text = "".join(after.lines[j1:j2])
-            edits.append(Edit(Position(i1 + 1, 0), Position(i2 + 1, 0), text))
+            text = "".join(new_lines[j1:j2])
+            edits.append(Edit(Position(head + i1 + 1, 0), Position(head + i2 + 1, 0), text))
     return edits
 
 

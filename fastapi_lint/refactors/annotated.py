@@ -14,7 +14,9 @@ follows the new signature).
 
 from __future__ import annotations
 
-from fastapi_lint.diagnostics import Diagnostic
+import re
+
+from fastapi_lint.diagnostics import Diagnostic, Fix
 from fastapi_lint.engine import MAX_FIX_ROUNDS
 from fastapi_lint.facts import FunctionInfo, ModuleFacts
 from fastapi_lint.fixes.apply import apply_fixes
@@ -26,6 +28,7 @@ from fastapi_lint.refactors._cst import (
     module_facts,
     rewritten_file,
     rule_findings,
+    single_file,
 )
 
 CODE = "FAS401"
@@ -45,7 +48,31 @@ MARKERS = (
 def convert_to_annotated_available(source: str, line: int | None = None) -> bool:
     """A cheap look at the text: could the function at ``line`` (or the module) have a
     parameter to convert? The refactoring itself decides."""
-    return any(marker in source for marker in MARKERS)
+    text = source if line is None else _enclosing_signature(source.splitlines(), line)
+    return any(marker in text for marker in MARKERS)
+
+
+_DEF = re.compile(r"\s*(async\s+)?def\s")
+MAX_SIGNATURE_LINES = 80
+
+
+def _enclosing_signature(lines: list[str], line: int) -> str:
+    """The text of the nearest ``def`` at or above ``line`` up to its colon (by bracket
+    count: an estimate, good enough to skip modules with nothing to convert)."""
+    start = line - 1
+    while start >= 0 and not _DEF.match(lines[start] if start < len(lines) else ""):
+        if line - start > MAX_SIGNATURE_LINES * 10:
+            return ""
+        start -= 1
+    if start < 0:
+        return ""
+    depth, taken = 0, []
+    for text in lines[start : start + MAX_SIGNATURE_LINES]:
+        taken.append(text)
+        depth += text.count("(") + text.count("[") - text.count(")") - text.count("]")
+        if depth <= 0 and text.split("#")[0].rstrip().endswith(":"):
+            break
+    return "\n".join(taken)
 
 
 def convert_to_annotated(path: str, source: str, line: int | None = None) -> Refactoring:
@@ -54,6 +81,7 @@ def convert_to_annotated(path: str, source: str, line: int | None = None) -> Ref
     facts = module_facts(path, source)
     target = _target_index(facts, line)
     text = source
+    rounds: list[list[Fix]] = []
     for _ in range(MAX_FIX_ROUNDS):
         current = facts if text == source else module_facts(path, text)
         findings = _findings_in_scope(current, target)
@@ -65,12 +93,22 @@ def convert_to_annotated(path: str, source: str, line: int | None = None) -> Ref
             if text == source:
                 raise NotOffered(_not_convertible(findings, line))
             break
-        new_text, _ = apply_fixes(current.source, fixable)
+        # a fix moving parameters holds every conversion of its signature: taken first, it
+        # spares a round (a round parses the whole module again)
+        fixable.sort(key=lambda fix: -len(fix.edits))
+        new_text, done = apply_fixes(current.source, fixable)
         if new_text == text:
             break
         text = new_text
+        rounds.append(done)
+        if len(done) == len(fixable):
+            break
     scope = "the module" if target is None else f"`{facts.functions[target].name}`"
-    return rewritten_file(f"Convert {scope} to `Annotated`", REWRITE, path, facts, text)
+    title = f"Convert {scope} to `Annotated`"
+    if len(rounds) == 1:  # the fixes' own edits, exact and cheap
+        edits = dict.fromkeys(edit for fix in rounds[0] for edit in fix.edits)
+        return single_file(title, REWRITE, path, facts, list(edits))
+    return rewritten_file(title, REWRITE, path, facts, text)
 
 
 def _target_index(facts: ModuleFacts, line: int | None) -> int | None:
