@@ -1,0 +1,1017 @@
+"""Re-checking a module after an edit by analysing again only what the edit can change.
+
+An editor sends one small edit at a time; a full check of a 22,000-line module costs over a
+second, most of it spent on statements the edit did not touch. ``IncrementalChecker`` keeps
+the tree and the findings of the last version and, when an edit stays inside the body of one
+function (a module-level ``def`` or a method), re-parses only that function and re-checks
+it on a *mini-module*: the function itself, the module-level statements it (transitively)
+names, the statements that name it, every import, and a stub for every other statement that
+binds the same names at the same lines. Its findings replace the old ones inside the
+function; the other findings are kept, moved by the number of lines the edit added.
+
+The result is always what ``check_text`` of the new text would return. Whatever the mini-module
+cannot answer falls back to a full check:
+
+- edits outside a function body (imports, module-level assignments, decorators and signatures,
+  class bodies, anything spanning two statements), and text that does not re-parse as the one
+  function with the same header;
+- edits that change what module-wide facts read from the function: ``global`` statements,
+  nested definitions, calls on application objects, ``Depends`` and the application classes
+  (``MODULE_RULES`` reuse their findings only when this summary is unchanged, and never when
+  one of their findings touches the function);
+- a mini-module larger than ``MAX_SHARE`` of the module, and a previous check where a rule
+  failed.
+
+Functions named by the edited function in a changed way (a call added, an argument changed)
+and functions that name it are re-checked with it, since findings in them read its body (a
+dependency's ``yield``, a helper's return value) or how it uses them (a coroutine never
+awaited).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from fastapi_lint.config import Settings
+from fastapi_lint.diagnostics import Diagnostic, Edit, Fix, Position, Related
+from fastapi_lint.engine import CheckResult, ParseError, parse_module, run_rules
+from fastapi_lint.facts import ModuleFacts
+from fastapi_lint.rules import Options, Rule
+from fastapi_lint.source import SourceText
+
+# Rules whose findings depend on statements far from where they are reported (every route of
+# a router, every middleware of an app, every startup handler): never run on a mini-module.
+MODULE_RULES = frozenset(
+    {
+        "FAS313",  # duplicate-route: all routes of a router
+        "FAS314",  # shadowed-route: route order
+        "FAS315",  # duplicate-operation-id: all routes of an app and its routers
+        "FAS316",  # starlette-route-decorator: the routes and apps of the module
+        "FAS408",  # on-event-handler: every startup/shutdown handler of an app
+        "FAS501",  # cors-wildcard-with-credentials: the app's middleware
+        "FAS508",  # cors-not-outermost: middleware order
+        "FAS604",  # base-http-middleware: middleware classes and registrations
+        "FAS701",  # httpx-app-shortcut: the module's apps
+    }
+)
+
+# Calls that register routes, middleware, handlers or applications: when one of them changes
+# inside the edited function, module-wide facts may change.
+_APP_CALLS = frozenset(
+    {
+        "FastAPI", "APIRouter", "Starlette", "Middleware", "Mount", "Route", "WebSocketRoute",
+        "Depends", "Security", "include_router", "add_api_route", "add_api_websocket_route",
+        "api_route", "add_route", "add_websocket_route", "route", "websocket", "mount",
+        "add_middleware", "middleware", "add_exception_handler", "exception_handler",
+        "add_event_handler", "on_event", "lifespan",
+    }
+)  # fmt: skip
+
+# "at line 12" in a message moves with the line it names
+_LINE_REFERENCE = re.compile(r"(\blines? )(\d+)\b")
+
+MAX_SHARE = 0.5
+MIN_LINES = 1000
+SHORT_LINES = 5
+
+_Node = TypeVar("_Node", bound=ast.AST)
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_IMPORTS = (ast.Import, ast.ImportFrom)
+
+
+@dataclass(eq=False)
+class _Top:
+    """A top-level statement of the current tree. ``shift`` lines are still to be added to
+    its node's positions: statements after an edit move lazily, when a mini-module needs
+    them whole; their stubs are small copies that move cheaply."""
+
+    node: ast.stmt
+    refs: frozenset[str]  # every name it mentions
+    header_refs: frozenset[str]  # the names its stub keeps (a definition's header)
+    bound: frozenset[str]  # module-level names it binds (imports excluded)
+    has_import: bool
+    globals_: tuple[ast.Global, ...]  # `global` statements anywhere inside
+    shift: int = 0
+    _stubs: dict[str, tuple[list[ast.stmt], int]] = field(default_factory=dict)
+
+    @property
+    def start(self) -> int:
+        return _first_line(self.node) + self.shift
+
+    @property
+    def end(self) -> int:
+        return (self.node.end_lineno or self.node.lineno) + self.shift
+
+    def current(self) -> ast.stmt:
+        if self.shift:
+            ast.increment_lineno(self.node, self.shift)
+            self.shift = 0
+            self._stubs.clear()
+        return self.node
+
+    def stub(self, kind: str) -> list[ast.stmt]:
+        """``"names"``: statements binding the same names at the same places, with the
+        imports and ``global`` statements inside; ``"header"``: a definition with its
+        decorators, signature and bases, and nothing of its body but ``global`` statements
+        (and a class's statements other than methods). Built once, moved cheaply."""
+        built = self._stubs.get(kind)
+        if built is None:
+            if isinstance(self.node, _DEFINITIONS):
+                stub = _header_copy if kind == "header" else _definition_name_stub
+                built = ([stub(self.node, self.globals_)], 0)
+            else:
+                copied = [copy.deepcopy(self.node)]
+                built = (_name_stubs(copied, keep_simple=kind == "block"), 0)
+        nodes, moved = built
+        if moved != self.shift:
+            for node in nodes:
+                ast.increment_lineno(node, self.shift - moved)
+        self._stubs[kind] = (nodes, self.shift)
+        return nodes
+
+
+@dataclass
+class _State:
+    text: str
+    lines: list[str]
+    tree: ast.Module
+    tops: list[_Top]
+    diagnostics: list[Diagnostic]
+    app_names: frozenset[str]
+    binders: dict[str, list[int]] = field(default_factory=dict)  # name → indices of tops
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The function an edit falls in: its top-level statement and the classes around it."""
+
+    top: int
+    chain: tuple[ast.ClassDef, ...]  # enclosing classes, outermost first (empty: module def)
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+
+
+class _Fallback(Exception):
+    """The edit needs a full check."""
+
+
+class IncrementalChecker:
+    """Checks successive versions of one module; ``check`` returns what ``check_text`` would."""
+
+    def __init__(
+        self,
+        path: str,
+        rules: Sequence[Rule],
+        settings: Settings | None = None,
+        *,
+        module_name: str | None = None,
+    ) -> None:
+        self.path = path
+        self.rules = tuple(rules)
+        self.settings = settings
+        self.module_name = module_name
+        self.options: dict[str, Options] | None = (
+            {r.code: settings.options_for(r) for r in self.rules} if settings else None
+        )
+        self._local_rules = [r for r in self.rules if r.code not in MODULE_RULES]
+        # a mini-module above this share of a module's lines is not worth it (small modules
+        # are always re-checked incrementally, which the tests rely on)
+        self.max_share = MAX_SHARE
+        self.min_lines = MIN_LINES
+        self._state: _State | None = None
+        self.source: SourceText | None = None  # of the last version checked
+        # "full", "incremental" or "unchanged", and why the last check was full: for tests
+        # and benchmarks
+        self.last_mode = "none"
+        self.last_reason = ""
+
+    def check(self, text: str) -> CheckResult:
+        """Check ``text``, the next version of the module. Raises ``ParseError`` like
+        ``check_text`` when it does not parse (the last good version is kept)."""
+        state = self._state
+        self.last_reason = "no earlier version" if state is None else ""
+        if state is not None and text == state.text:
+            self.last_mode = "unchanged"
+            self.source = _source(text, state.lines)
+            return CheckResult(list(state.diagnostics))
+        if state is not None:
+            try:
+                result = self._incremental(state, text)
+                self.last_mode = "incremental"
+                return result
+            except _Fallback as reason:
+                self.last_reason = str(reason)
+        self.last_mode = "full"
+        return self._full(text)
+
+    # --- full check -------------------------------------------------------------------------
+
+    def _full(self, text: str) -> CheckResult:
+        lines = _split_lines(text)
+        tree = parse_module(text, self.path)
+        source = _source(text, lines)
+        facts = ModuleFacts(tree, source, self.path, self.module_name)
+        result = run_rules(facts, self.rules, self.options)
+        self.source = source
+        if result.failures or _changes_parsing(tree):
+            self._state = None  # nothing to build on: the next version is checked in full
+            return result
+        tops = [_top(node) for node in tree.body]
+        self._state = _State(
+            text, lines, tree, tops, list(result.diagnostics), frozenset(facts.apps)
+        )
+        self._index(self._state)
+        return result
+
+    @staticmethod
+    def _index(state: _State) -> None:
+        binders: dict[str, list[int]] = {}
+        for index, top in enumerate(state.tops):
+            for name in top.bound:
+                binders.setdefault(name, []).append(index)
+        state.binders = binders
+
+    # --- incremental check ------------------------------------------------------------------
+
+    def _incremental(self, state: _State, text: str) -> CheckResult:
+        lines = _split_lines(text)
+        first, old_last, new_last = _changed_lines(state.lines, lines)
+        delta = new_last - old_last
+        target = _find_target(state, first, max(old_last, first))
+        old_node = target.node
+        new_node = _reparse(lines, old_node, old_node.end_lineno or old_node.lineno, delta)
+        if _header(new_node) != _header(old_node):
+            raise _Fallback("the function's header changed")
+        if _app_summary(old_node, state.app_names) != _app_summary(new_node, state.app_names):
+            raise _Fallback("a module-wide summary of the function changed")
+        changed = _changed_references(old_node, new_node, frozenset(state.binders))
+        group = _group(state, target, changed)
+        old_span = (_first_line(old_node), old_node.end_lineno or old_node.lineno)
+        dropped = [old_span] + [(state.tops[i].start, state.tops[i].end) for i in group]
+        if target.chain:
+            dropped.remove((state.tops[target.top].start, state.tops[target.top].end))
+        kept = _kept_diagnostics(state.diagnostics, old_span, dropped, first, old_last, delta)
+
+        # from here on the tree is the new text's: a fallback must forget it
+        self._state = None
+        _splice(state, target, new_node, delta)
+        assert isinstance(new_node, _FUNCTIONS)
+        target = _Target(target.top, target.chain, new_node)
+        source = _source(text, lines)
+        module = self._mini_module(state, target, group, len(lines))
+        facts = ModuleFacts(module, source, self.path, self.module_name)
+        result = run_rules(facts, self._local_rules, self.options)
+        if result.failures:
+            raise _Fallback("a rule failed on the mini-module")
+        spans = [(_first_line(new_node), new_node.end_lineno or new_node.lineno)]
+        spans += [(state.tops[i].start, state.tops[i].end) for i in group if i != target.top]
+        fresh = [d for d in result.diagnostics if _inside(d.start.line, spans)]
+
+        state.text, state.lines, state.diagnostics = text, lines, _sorted_unique([*kept, *fresh])
+        self._state = state
+        self.source = source
+        return CheckResult(list(state.diagnostics))
+
+    def _mini_module(
+        self, state: _State, target: _Target, group: list[int], module_lines: int
+    ) -> ast.Module:
+        """The statements of ``group``, what they need, and stubs for the rest."""
+        kinds = _context(state, target, group)
+        total = sum(
+            state.tops[i].end - state.tops[i].start + 1
+            for i, kind in kinds.items()
+            if kind == "full" and i != target.top
+        )
+        total += _last_line(target.node) - _first_line(target.node) + 1
+        if module_lines > self.min_lines and total > self.max_share * module_lines:
+            raise _Fallback("the mini-module would be too large")
+        body: list[ast.stmt] = []
+        for index, top in enumerate(state.tops):
+            kind = kinds.get(index)
+            if index == target.top and target.chain:
+                body.append(_class_context(target.chain, target.node, top.globals_))
+            elif kind == "full" and _is_block(top.node) and index not in group:
+                body += top.stub("block")
+            elif kind == "full" or isinstance(top.node, _IMPORTS) or _is_short_simple(index, top):
+                body.append(top.current())
+            elif kind == "header":
+                body += top.stub("header")
+            elif top.bound or top.globals_ or top.has_import:
+                body += top.stub("names")
+        return ast.Module(body=body, type_ignores=[])
+
+
+def _context(state: _State, target: _Target, group: list[int]) -> dict[int, str]:
+    """How each statement the mini-module needs goes in: ``"full"`` or ``"header"``.
+
+    The re-checked statements go in whole, with the statements naming them; the statements
+    binding a name they mention go in whole too (rules read a helper's body, a dependency's
+    ``yield``, a module variable's value), except classes, which keep their headers and
+    non-method statements. From there on, definitions keep only their headers: what rules
+    follow further is a signature (a ``Depends`` chain), never a body."""
+    kinds: dict[int, str] = {i: "full" for i in group}
+    for index in group:
+        for name in _owned_names(state.tops[index], target, index):
+            for referrer in _referrers(state, name):
+                kinds.setdefault(referrer, "full")
+    frontier: list[tuple[int, Iterable[str]]] = []
+    for index in kinds:
+        if index == target.top and target.chain:
+            refs: Iterable[str] = _refs(target.node) | state.tops[index].header_refs
+        else:
+            refs = state.tops[index].refs
+        frontier.append((index, refs))
+    depth = 1
+    while frontier:
+        following: list[tuple[int, Iterable[str]]] = []
+        for _, refs in frontier:
+            for name in refs:
+                for binder in state.binders.get(name, ()):
+                    if binder in kinds:
+                        continue
+                    top = state.tops[binder]
+                    whole = not isinstance(top.node, _DEFINITIONS) or (
+                        depth == 1 and isinstance(top.node, _FUNCTIONS)
+                    )
+                    kinds[binder] = "full" if whole else "header"
+                    following.append((binder, top.refs if whole else top.header_refs))
+        frontier = following
+        depth += 1
+    return kinds
+
+
+def _group(state: _State, target: _Target, changed_refs: set[str]) -> list[int]:
+    """The top-level statements whose findings are found again: the one holding the
+    function, those naming the function (its module-level name, or for ``__init__`` its
+    class), and those the function names in a changed way."""
+    group = {target.top}
+    owner_name = target.chain[0].name if target.chain else target.node.name
+    if not target.chain or target.node.name == "__init__":
+        group.update(_referrers(state, owner_name))
+    for name in changed_refs:
+        group.update(state.binders.get(name, ()))
+    return sorted(group)
+
+
+def _kept_diagnostics(
+    diagnostics: list[Diagnostic],
+    function: tuple[int, int],
+    dropped: list[tuple[int, int]],
+    first: int,
+    old_last: int,
+    delta: int,
+) -> list[Diagnostic]:
+    """The old findings that stay, moved; those inside re-checked statements go (they are
+    found again). Raises ``_Fallback`` when a kept finding points into the edit, or a
+    module-wide rule's finding into the function."""
+    kept: list[Diagnostic] = []
+    for diagnostic in diagnostics:
+        if diagnostic.code in MODULE_RULES:
+            if any(function[0] <= p.line <= function[1] for p in _positions(diagnostic)):
+                raise _Fallback("a module-wide finding reads the function")
+        elif _inside(diagnostic.start.line, dropped):
+            continue
+        moved = _moved(diagnostic, first, old_last, delta)
+        if moved is None:
+            raise _Fallback("a kept finding points into the edit")
+        kept.append(moved)
+    return kept
+
+
+def _splice(state: _State, target: _Target, new_node: ast.stmt, delta: int) -> None:
+    """Make the state's tree the new text's: the function replaced, what follows moved."""
+    if not target.chain:
+        state.tree.body[target.top] = new_node
+        state.tops[target.top] = _top(new_node)
+    else:
+        top = state.tops[target.top]
+        top.current()
+        old = target.node
+        _replace_member(target.chain, old, new_node, delta)
+        top.refs = top.refs | _refs(new_node)  # a superset is safe: more gets re-checked
+        kept = [g for g in top.globals_ if not old.lineno <= g.lineno <= _last_line(old)]
+        new = [n for n in ast.walk(new_node) if isinstance(n, ast.Global)]
+        top.globals_ = tuple(sorted([*kept, *new], key=lambda g: g.lineno))
+        top.current()  # forgets its stubs
+        top._stubs.clear()
+    for later in state.tops[target.top + 1 :]:
+        later.shift += delta
+
+
+# --- the edit -------------------------------------------------------------------------------
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines with their terminators, as ``SourceText.lines`` splits them."""
+    if "\r" in text:
+        return SourceText(text).lines
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines or [""]
+
+
+def _source(text: str, lines: list[str]) -> SourceText:
+    source = SourceText(text)
+    source.__dict__["lines"] = lines  # already split: spares the regular expression
+    return source
+
+
+def _changed_lines(old: list[str], new: list[str]) -> tuple[int, int, int]:
+    """``(first, old_last, new_last)``: old lines ``first+1 .. old_last`` (1-based) became new
+    lines ``first+1 .. new_last``; the lines before and after are equal."""
+    shortest = min(len(old), len(new))
+    first = 0
+    while first < shortest and old[first] == new[first]:
+        first += 1
+    suffix = 0
+    while suffix < shortest - first and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    return first, len(old) - suffix, len(new) - suffix
+
+
+def _find_target(state: _State, first: int, last: int) -> _Target:
+    """The innermost function (module-level, or a method of module-level classes) whose body
+    holds the edit: lines after ``first`` up to ``last`` (1-based) changed, or new lines were
+    inserted after line ``first``."""
+    for index, top in enumerate(state.tops):
+        if top.start > first:
+            break
+        if last > top.end:
+            continue
+        node = top.current()
+        chain: list[ast.ClassDef] = []
+        while isinstance(node, ast.ClassDef):
+            chain.append(node)
+            member = next(
+                (m for m in node.body if _first_line(m) <= first and last <= _last_line(m)),
+                None,
+            )
+            if member is None:
+                raise _Fallback("the edit is in a class body")
+            node = member
+        # the header must stay as it is: the edit starts after its last line
+        if not isinstance(node, _FUNCTIONS) or first < _header_end(node):
+            raise _Fallback("the edit is outside a function body")
+        return _Target(index, tuple(chain), node)
+    raise _Fallback("the edit is outside any function")
+
+
+def _reparse(lines: list[str], old: ast.stmt, old_end: int, delta: int) -> ast.stmt:
+    """The function's new text parsed alone, with the positions it has in the module."""
+    start = _first_line(old)
+    end = old_end + delta
+    if end < start:
+        raise _Fallback("the function lost its lines")
+    text = "".join(lines[start - 1 : end])
+    prefix = "if 1:\n" if old.col_offset else ""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(prefix + text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        raise _Fallback("the function does not parse alone") from None
+    body = tree.body
+    if prefix:
+        if len(body) != 1 or not isinstance(body[0], ast.If):
+            raise _Fallback("the function does not parse alone")
+        body = body[0].body
+    if len(body) != 1 or type(body[0]) is not type(old) or body[0].col_offset != old.col_offset:
+        raise _Fallback("the function does not parse alone as one statement")
+    node = body[0]
+    ast.increment_lineno(node, start - 1 - (1 if prefix else 0))
+    if (node.end_lineno or node.lineno) != end:
+        raise _Fallback("the function's last lines changed")
+    return node
+
+
+def _replace_member(
+    chain: tuple[ast.ClassDef, ...], old: ast.stmt, new: ast.stmt, delta: int
+) -> None:
+    """Put ``new`` in place of ``old`` in the innermost class; move what follows it in each
+    class of the chain."""
+    for depth in range(len(chain) - 1, -1, -1):
+        cls = chain[depth]
+        inner = old if depth == len(chain) - 1 else chain[depth + 1]
+        after = False
+        for position, member in enumerate(cls.body):
+            if after:
+                ast.increment_lineno(member, delta)
+            elif member is inner:
+                if inner is old:
+                    cls.body[position] = new
+                after = True
+        # a class ends where its last statement ends
+        cls.end_lineno = cls.body[-1].end_lineno
+        cls.end_col_offset = cls.body[-1].end_col_offset
+
+
+# --- what a statement names and binds ---------------------------------------------------------
+
+
+def _top(node: ast.stmt) -> _Top:
+    header = _header_parts(node) if isinstance(node, _DEFINITIONS) else [node]
+    globals_ = tuple(n for n in ast.walk(node) if isinstance(n, ast.Global))
+    header_refs = frozenset().union(*(_refs(part) for part in header))
+    return _Top(node, _refs(node), header_refs, _bound(node), _contains_import(node), globals_)
+
+
+def _header_parts(node: ast.stmt) -> list[ast.AST]:
+    """What a header stub keeps of a definition: decorators, signature, bases, and a class's
+    statements other than methods (with the headers of its methods)."""
+    parts: list[ast.AST] = [*getattr(node, "decorator_list", ())]
+    if isinstance(node, _FUNCTIONS):
+        parts.append(node.args)
+        if node.returns is not None:
+            parts.append(node.returns)
+    elif isinstance(node, ast.ClassDef):
+        parts += [*node.bases, *node.keywords]
+        for member in node.body:
+            parts += _header_parts(member) if isinstance(member, _DEFINITIONS) else [member]
+    return parts
+
+
+def _refs(node: ast.AST) -> frozenset[str]:
+    return frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+
+
+def _bound(node: ast.stmt) -> frozenset[str]:
+    """Names a top-level statement binds at module level (imports excluded: they are always
+    in the mini-module)."""
+    if isinstance(node, _DEFINITIONS):
+        return frozenset({node.name})
+    if isinstance(node, _IMPORTS):
+        return frozenset()
+    names: set[str] = set()
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, _DEFINITIONS):
+            names.add(current.name)
+            continue  # their bodies bind their own names
+        if isinstance(current, ast.Name) and not isinstance(current.ctx, ast.Load):
+            names.add(current.id)
+        elif isinstance(current, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and (
+            current.name
+        ):
+            names.add(current.name)
+        elif isinstance(current, _IMPORTS):
+            for alias in current.names:
+                names.add(alias.asname or alias.name.split(".")[0])
+        stack.extend(ast.iter_child_nodes(current))
+    return frozenset(names)
+
+
+def _contains_import(node: ast.stmt) -> bool:
+    if isinstance(node, _IMPORTS):
+        return True
+    if isinstance(node, _DEFINITIONS):
+        return False
+    return any(isinstance(n, _IMPORTS) for n in ast.walk(node))
+
+
+def _is_short_simple(index: int, top: _Top) -> bool:
+    """The module docstring, and short module-level calls and assignments of a call's
+    value: rules read some of them whatever the function names (the module's logger, its
+    apps, the routers it includes)."""
+    node = top.node
+    if index == 0 and isinstance(node, ast.Expr):
+        return True
+    if not isinstance(node, ast.Expr | ast.Assign | ast.AnnAssign):
+        return False
+    return isinstance(node.value, ast.Call) and top.end - top.start < SHORT_LINES
+
+
+def _is_block(node: ast.stmt) -> bool:
+    """``if``, ``try``, ``with``, loops: statements holding statements, not definitions."""
+    return hasattr(node, "body") and not isinstance(node, _DEFINITIONS)
+
+
+def _referrers(state: _State, name: str) -> list[int]:
+    return [i for i, top in enumerate(state.tops) if name in top.refs and name not in top.bound]
+
+
+def _owned_names(top: _Top, target: _Target, index: int) -> frozenset[str]:
+    """The module-level names through which other statements reach this one (for a method,
+    only ``__init__`` is reached through its class: ``Depends(Class)``)."""
+    if index == target.top and target.chain:
+        if target.node.name == "__init__":
+            return frozenset({target.chain[0].name})
+        return frozenset()
+    if isinstance(top.node, _DEFINITIONS):
+        return top.bound
+    return frozenset()
+
+
+def _last_line(node: ast.stmt) -> int:
+    return node.end_lineno or node.lineno
+
+
+def _first_line(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:
+        lines: list[int] = [node.lineno, *(d.lineno for d in decorators)]
+        return min(lines)
+    return node.lineno
+
+
+def _header_end(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """The last line of the ``def`` header as far as nodes tell (the body starts after it)."""
+    parts: list[ast.AST] = [*node.decorator_list]
+    args = node.args
+    parts += [*args.posonlyargs, *args.args, *args.kwonlyargs, *args.defaults]
+    parts += [d for d in args.kw_defaults if d is not None]
+    parts += [a for a in (args.vararg, args.kwarg, node.returns) if a is not None]
+    ends: list[int] = [getattr(p, "end_lineno", None) or node.lineno for p in parts]
+    return max([node.lineno, *ends])
+
+
+def _header(node: ast.stmt) -> str:
+    """Everything of a definition but its body."""
+    assert isinstance(node, _FUNCTIONS)
+    parts = [
+        type(node).__name__,
+        node.name,
+        *(ast.dump(d) for d in node.decorator_list),
+        ast.dump(node.args),
+        ast.dump(node.returns) if node.returns is not None else "",
+        *(ast.dump(p) for p in getattr(node, "type_params", ())),
+    ]
+    return "\x00".join(parts)
+
+
+def _app_summary(node: ast.stmt, app_names: frozenset[str]) -> Counter[str]:
+    """What module-wide facts read from a function's body: ``global`` statements, nested
+    definitions, and calls that build or register with an application."""
+    summary: Counter[str] = Counter()
+    assert isinstance(node, _FUNCTIONS)
+    local_apps = set(app_names)
+    for child in _body_nodes(node):
+        if isinstance(child, ast.Global | ast.Nonlocal):
+            summary[ast.dump(child)] += 1
+        elif isinstance(child, _DEFINITIONS):
+            header = [*child.decorator_list, *getattr(child, "bases", ())]
+            summary[f"{type(child).__name__} {child.name} {[ast.dump(h) for h in header]}"] += 1
+        elif isinstance(child, ast.Call) and _is_app_call(child, local_apps):
+            summary[ast.dump(child)] += 1
+        elif isinstance(child, ast.Assign | ast.AnnAssign):
+            value = child.value
+            if isinstance(value, ast.Call) and _terminal(value.func) in _APP_CALLS:
+                targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+                local_apps.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif (
+            isinstance(child, ast.Name)
+            and not isinstance(child.ctx, ast.Load)
+            and child.id in local_apps
+        ):
+            summary[f"bind {child.id}"] += 1
+    return summary
+
+
+def _body_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    for statement in node.body:
+        yield from ast.walk(statement)
+
+
+def _is_app_call(call: ast.Call, apps: set[str]) -> bool:
+    if _terminal(call.func) in _APP_CALLS:
+        return True
+    root = call.func
+    while isinstance(root, ast.Attribute | ast.Call | ast.Subscript):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    if isinstance(root, ast.Name) and root.id in apps:
+        return True
+    arguments = [*call.args, *(k.value for k in call.keywords)]
+    return any(isinstance(a, ast.Name) and a.id in apps for a in arguments)
+
+
+def _terminal(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _changed_references(old: ast.stmt, new: ast.stmt, names: frozenset[str]) -> set[str]:
+    """Module-level names the function uses differently after the edit (added, removed, or
+    in a changed expression)."""
+    before = _reference_keys(old, names)
+    after = _reference_keys(new, names)
+    return {name for name, _ in (before - after) + (after - before)}
+
+
+def _reference_keys(node: ast.stmt, names: frozenset[str]) -> Counter[tuple[str, str]]:
+    keys: Counter[tuple[str, str]] = Counter()
+    stack: list[tuple[ast.AST, ast.AST | None, ast.AST | None]] = [(node, None, None)]
+    while stack:
+        current, parent, grandparent = stack.pop()
+        if isinstance(current, ast.Name):
+            if current.id in names:
+                context = ast.dump(parent) if parent is not None else ""
+                outer = type(grandparent).__name__ if grandparent is not None else ""
+                keys[(current.id, f"{outer}:{context}")] += 1
+            continue
+        for child in ast.iter_child_nodes(current):
+            stack.append((child, current, parent))
+    return keys
+
+
+# --- the mini-module ------------------------------------------------------------------------
+
+
+def _name_stubs(statements: list[ast.stmt], *, keep_simple: bool = False) -> list[ast.stmt]:
+    """Copied statements reduced to what binds names: imports and ``global`` statements
+    stay, blocks keep their shape, definitions keep their headers, and any other statement
+    becomes ``name = None`` at the place of each name it binds (or stays whole with
+    ``keep_simple``)."""
+    reduced: list[ast.stmt] = []
+    for statement in statements:
+        if keep_simple and not isinstance(statement, _DEFINITIONS) and not _is_block(statement):
+            reduced.append(statement)
+            continue
+        if isinstance(statement, ast.Import | ast.ImportFrom | ast.Global | ast.Nonlocal):
+            reduced.append(statement)
+        elif isinstance(statement, _DEFINITIONS):
+            reduced.append(_header_stub(statement))
+        elif isinstance(statement, ast.Match):
+            reduced.append(statement)  # rare at module level: kept as it is
+        elif hasattr(statement, "body"):
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(statement, name, None)
+                if isinstance(block, list) and block:
+                    stubs = _name_stubs(block, keep_simple=keep_simple)
+                    setattr(statement, name, stubs or [_pass_at(block[0])])
+            for handler in getattr(statement, "handlers", ()):
+                stubs = _name_stubs(handler.body, keep_simple=keep_simple)
+                handler.body = stubs or [_pass_at(handler.body[0])]
+            reduced.append(statement)
+        else:
+            reduced += _binding_stubs(statement)
+    return reduced
+
+
+def _binding_stubs(statement: ast.stmt) -> list[ast.stmt]:
+    """``name = None`` where the statement binds each name (comprehension variables and
+    lambda parameters bind nothing at module level)."""
+    stubs: list[ast.stmt] = []
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp):
+            continue
+        if isinstance(node, ast.GeneratorExp):
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            target = _placed(ast.Name(node.id, ast.Store()), node.lineno, node.col_offset)
+            value = _placed(ast.Constant(None), node.lineno, node.col_offset)
+            assignment = ast.Assign(targets=[target], value=value)
+            stubs.append(_placed(assignment, node.lineno, node.col_offset))
+        stack.extend(ast.iter_child_nodes(node))
+    stubs.sort(key=lambda n: (n.lineno, n.col_offset))
+    return stubs
+
+
+def _definition_name_stub(node: ast.stmt, globals_: Sequence[ast.Global]) -> ast.stmt:
+    """A definition of the same kind and name at the same place, its decorators reduced to
+    placeholders where they were, its body to its ``global`` statements."""
+    assert isinstance(node, _DEFINITIONS)
+    line, col = node.lineno, node.col_offset
+    decorators: list[ast.expr] = [
+        _placed(ast.Name("_", ast.Load()), d.lineno, d.col_offset) for d in node.decorator_list
+    ]
+    body: list[ast.stmt] = [copy.copy(g) for g in globals_ if _within(g, node)]
+    body.append(_placed(ast.Pass(), line, col))
+    if isinstance(node, ast.ClassDef):
+        cls = ast.ClassDef(name=node.name, bases=[], keywords=[], body=body, decorator_list=[])
+        cls.decorator_list = decorators
+        return _placed(cls, line, col)
+    arguments = ast.arguments(
+        posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+        defaults=[],
+    )  # fmt: skip
+    function = type(node)(
+        name=node.name, args=arguments, body=body, decorator_list=decorators, returns=None
+    )
+    return _placed(function, line, col)
+
+
+def _header_copy(node: ast.stmt, globals_: Sequence[ast.Global]) -> ast.stmt:
+    """A copy of a definition's header (decorators, signature, bases; a class's statements
+    other than methods), with copies of the ``global`` statements of its body."""
+    stub = copy.copy(node)
+    if isinstance(node, _FUNCTIONS) and isinstance(stub, _FUNCTIONS):
+        stub.decorator_list = copy.deepcopy(node.decorator_list)
+        stub.args = copy.deepcopy(node.args)
+        stub.returns = copy.deepcopy(node.returns)
+        inside: list[ast.stmt] = [copy.copy(g) for g in globals_ if _within(g, node)]
+        stub.body = [*inside, _pass_at(node.body[0])]
+    elif isinstance(node, ast.ClassDef) and isinstance(stub, ast.ClassDef):
+        stub.decorator_list = copy.deepcopy(node.decorator_list)
+        stub.bases = copy.deepcopy(node.bases)
+        stub.keywords = copy.deepcopy(node.keywords)
+        stub.body = [_member_stub(m, globals_) for m in node.body]
+    return stub
+
+
+def _sibling_stub(
+    member: ast.FunctionDef | ast.AsyncFunctionDef, globals_: Sequence[ast.Global]
+) -> ast.stmt:
+    """Another method of the edited method's class: ``__init__`` by its header, the others
+    by kind, name and decorators (their own, not copies: the mini-module is used once)."""
+    inside = [g for g in globals_ if _within(g, member)]
+    if member.name == "__init__":
+        return _header_stub(copy.copy(member), inside)
+    stub = _definition_name_stub(member, inside)
+    assert isinstance(stub, _FUNCTIONS)
+    stub.decorator_list = member.decorator_list
+    return stub
+
+
+def _member_stub(member: ast.stmt, globals_: Sequence[ast.Global]) -> ast.stmt:
+    """A class member in a class's stub: ``__init__`` and nested classes by their headers,
+    other methods by kind, name and decorators, other statements whole."""
+    if isinstance(member, ast.ClassDef) or (
+        isinstance(member, _FUNCTIONS) and member.name == "__init__"
+    ):
+        return _header_copy(member, globals_)
+    if isinstance(member, _FUNCTIONS):
+        stub = _definition_name_stub(member, globals_)
+        assert isinstance(stub, _FUNCTIONS)
+        stub.decorator_list = copy.deepcopy(member.decorator_list)
+        return stub
+    return copy.deepcopy(member)
+
+
+def _pass_at(node: ast.stmt) -> ast.stmt:
+    return _placed(ast.Pass(), node.lineno, node.col_offset)
+
+
+def _header_stub(node: ast.stmt, globals_: Sequence[ast.stmt] | None = None) -> ast.stmt:
+    """A definition reduced to its header (decorators, signature, bases; a class's
+    statements other than methods) and the ``global`` statements of its body. Changes
+    ``node`` in place: pass a copy, or a node whose body is replaced anyway."""
+    if isinstance(node, _FUNCTIONS):
+        first = node.body[0]
+        if globals_ is None:
+            globals_ = [n for n in ast.walk(node) if isinstance(n, ast.Global)]
+        node.body = [*globals_, _pass_at(first)]
+    elif isinstance(node, ast.ClassDef):
+        members: list[ast.stmt] = []
+        for member in node.body:
+            members.append(_header_stub(member) if isinstance(member, _DEFINITIONS) else member)
+        node.body = members
+    return node
+
+
+def _within(inner: ast.AST, outer: ast.stmt) -> bool:
+    line = getattr(inner, "lineno", 0)
+    return outer.lineno <= line <= _last_line(outer)
+
+
+def _copies(nodes: Iterable[ast.stmt]) -> list[ast.stmt]:
+    return [copy.copy(n) for n in nodes]
+
+
+def _placed(node: _Node, line: int, col: int) -> _Node:
+    node.lineno = line  # type: ignore[attr-defined]
+    node.col_offset = col  # type: ignore[attr-defined]
+    node.end_lineno = line  # type: ignore[attr-defined]
+    node.end_col_offset = col  # type: ignore[attr-defined]
+    return node
+
+
+def _class_context(
+    chain: tuple[ast.ClassDef, ...], function: ast.stmt, globals_: Sequence[ast.Global]
+) -> ast.ClassDef:
+    """The outermost class around the function, its other methods reduced to their headers
+    (their bodies keep only ``global`` statements)."""
+
+    def build(depth: int) -> ast.ClassDef:
+        cls = chain[depth]
+        inner: ast.stmt = chain[depth + 1] if depth + 1 < len(chain) else function
+        members: list[ast.stmt] = []
+        for member in cls.body:
+            if member is inner:
+                members.append(build(depth + 1) if depth + 1 < len(chain) else function)
+            elif isinstance(member, _FUNCTIONS):
+                members.append(_sibling_stub(member, globals_))
+            else:
+                members.append(member)
+        clone = copy.copy(cls)
+        clone.body = members
+        return clone
+
+    return build(0)
+
+
+# --- findings ---------------------------------------------------------------------------------
+
+
+def _changes_parsing(tree: ast.Module) -> bool:
+    """``from __future__ import barry_as_FLUFL`` changes how the rest parses."""
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "__future__"
+        and any(a.name == "barry_as_FLUFL" for a in node.names)
+        for node in tree.body
+    )
+
+
+def _inside(line: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= line <= end for start, end in spans)
+
+
+def _positions(diagnostic: Diagnostic) -> Iterator[Position]:
+    yield diagnostic.start
+    yield diagnostic.end
+    for related in diagnostic.related:
+        if related.path is None:
+            yield related.start
+            yield related.end
+    if diagnostic.fix is not None:
+        for edit in diagnostic.fix.edits:
+            yield edit.start
+            yield edit.end
+
+
+def _moved(diagnostic: Diagnostic, first: int, old_last: int, delta: int) -> Diagnostic | None:
+    """The finding with its positions after the edit; None when one lies in the changed lines
+    (lines ``first+1 .. old_last``)."""
+
+    def move(position: Position) -> Position | None:
+        if position.line <= first:
+            return position
+        if position.line > old_last:
+            return Position(position.line + delta, position.col) if delta else position
+        return None
+
+    if delta == 0 and all(p.line <= first or p.line > old_last for p in _positions(diagnostic)):
+        return diagnostic
+    start, end = move(diagnostic.start), move(diagnostic.end)
+    if start is None or end is None:
+        return None
+    message = _moved_message(diagnostic.message, move)
+    if message is None:
+        return None
+    related: list[Related] = []
+    for item in diagnostic.related:
+        if item.path is not None:
+            related.append(item)
+            continue
+        item_start, item_end = move(item.start), move(item.end)
+        if item_start is None or item_end is None:
+            return None
+        related.append(replace(item, start=item_start, end=item_end))
+    fix = diagnostic.fix
+    if fix is not None:
+        edits: list[Edit] = []
+        for edit in fix.edits:
+            edit_start, edit_end = move(edit.start), move(edit.end)
+            if edit_start is None or edit_end is None:
+                return None
+            edits.append(replace(edit, start=edit_start, end=edit_end))
+        fix = Fix(fix.title, fix.applicability, tuple(edits))
+    return replace(
+        diagnostic, message=message, start=start, end=end, related=tuple(related), fix=fix
+    )
+
+
+def _moved_message(message: str, move: Callable[[Position], Position | None]) -> str | None:
+    """The message with the lines it names (``registered at line 12``) moved too."""
+    stale = False
+
+    def renumber(match: re.Match[str]) -> str:
+        nonlocal stale
+        moved = move(Position(int(match.group(2)), 0))
+        if moved is None:
+            stale = True
+            return match.group(0)
+        return f"{match.group(1)}{moved.line}"
+
+    renumbered = _LINE_REFERENCE.sub(renumber, message)
+    return None if stale else renumbered
+
+
+def _sorted_unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    diagnostics.sort(key=lambda d: (d.start, d.code, d.end))
+    seen: set[tuple[object, ...]] = set()
+    unique = []
+    for d in diagnostics:
+        key = (d.code, d.start, d.end, d.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    return unique
+
+
+__all__ = ["MODULE_RULES", "IncrementalChecker", "ParseError"]

@@ -1,0 +1,259 @@
+"""Incremental re-checking gives exactly what a full check gives.
+
+A differential test: random one-line edits (a line inserted, deleted or changed inside a
+function body, at statement boundaries, in imports and decorators, lines duplicated) are
+applied one after the other to the fixtures, the examples and real modules, and after each
+the ``IncrementalChecker``'s findings (codes, positions, messages, fixes, related locations)
+must equal ``check_text`` of the same text, or both must fail to parse. The tree the checker
+keeps after splicing an edit must equal the tree ``ast.parse`` builds from the new text.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import random
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fastapi_lint.engine import ParseError, check_text
+from fastapi_lint.incremental import IncrementalChecker
+from fastapi_lint.rules import all_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = sorted(
+    p
+    for p in (ROOT / "tests" / "fixtures").rglob("*.py")
+    if not p.name.endswith((".fixed.py", ".actions.py"))
+)
+EXAMPLES = sorted((ROOT / "examples").rglob("*.py"))
+CORPUS = ROOT / "benchmarks" / ".cache" / "src" / "litellm-1.109.1" / "litellm" / "proxy"
+REAL_MODULES = ["proxy_server.py", "management_endpoints/key_management_endpoints.py"]
+SCALE = max(float(os.environ.get("FASTAPI_LINT_FUZZ_SCALE", "1") or 1), 0.01)
+RULES = all_rules()
+
+# Lines an edit inserts into a function body, at the indentation of the line it goes before.
+BODY_LINES = [
+    "x_edit = 1",
+    "print('edited')",
+    "time.sleep(1)",
+    "requests.get('https://example.com')",
+    "await asyncio.sleep(0)",
+    "asyncio.create_task(work())",
+    "return {'ok': True}",
+    "yield None",
+    "global STATE",
+    "raise HTTPException(status_code=404, detail=str(error))",
+    "session = Session()",
+    "data = open('f').read()",
+    "helper()",
+    "db.query(User).all()",
+    "# noqa: FAS101",
+    "",
+    "pass  # noqa",
+    "router.add_api_route('/x', handler)",
+    "app.include_router(router)",
+    "client = httpx.AsyncClient()",
+    "print(",
+]
+# Lines inserted between top-level statements.
+TOP_LINES = [
+    "import time",
+    "import asyncio",
+    "from fastapi import Depends",
+    "logger = logging.getLogger(__name__)",
+    "x_top = 1",
+    "# a comment",
+    "",
+    "def helper():\n    return 1",
+    "async def work():\n    pass",
+    "app = FastAPI()",
+    "@app.get('/items')\nasync def items():\n    return []",
+    "STATE = []",
+]
+NAME = re.compile(r"\b[A-Za-z_]\w*\b")
+
+
+def functions(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+def edit(text: str, rng: random.Random) -> str:
+    """One random edit of ``text``, most of them inside function bodies."""
+    lines = text.splitlines(keepends=True)
+    if not lines:
+        return rng.choice(TOP_LINES) + "\n"
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        tree = None
+    kind = rng.random()
+    if tree is not None and kind < 0.55:
+        bodies = [f for f in functions(tree) if f.body]
+        if bodies:
+            func = rng.choice(bodies)
+            statement = rng.choice(func.body)
+            at = min([statement.lineno, *(d.lineno for d in _decorators(statement))]) - 1
+            end = statement.end_lineno or statement.lineno
+            indent = " " * statement.col_offset
+            choice = rng.random()
+            if choice < 0.45:  # insert a line before the statement (or after the function)
+                where = at if rng.random() < 0.8 else end
+                new = indent + rng.choice(BODY_LINES) + "\n"
+                return "".join([*lines[:where], new, *lines[where:]])
+            if choice < 0.65:  # delete one line of the statement
+                where = rng.randrange(at, end)
+                return "".join([*lines[:where], *lines[where + 1 :]])
+            if choice < 0.85:  # change a name on one line
+                where = rng.randrange(at, end)
+                return "".join([*lines[:where], rename(lines[where], rng), *lines[where + 1 :]])
+            where = rng.randrange(at, end)  # duplicate a line
+            return "".join([*lines[: where + 1], lines[where], *lines[where + 1 :]])
+    if tree is not None and kind < 0.75 and tree.body:
+        statement = rng.choice(tree.body)
+        first = min([statement.lineno, *(d.lineno for d in _decorators(statement))])
+        choice = rng.random()
+        if choice < 0.5:  # a new top-level statement before or after this one
+            where = first - 1 if rng.random() < 0.5 else statement.end_lineno or first
+            new = "\n" + rng.choice(TOP_LINES) + "\n"
+            return "".join([*lines[:where], new, *lines[where:]])
+        where = first - 1  # change the first line: an import, a decorator, a def line
+        if choice < 0.75:
+            return "".join([*lines[:where], rename(lines[where], rng), *lines[where + 1 :]])
+        return "".join([*lines[:where], *lines[where + 1 :]])
+    where = rng.randrange(len(lines))  # anywhere: delete, duplicate or change a line
+    choice = rng.random()
+    if choice < 0.4:
+        return "".join([*lines[:where], *lines[where + 1 :]])
+    if choice < 0.7:
+        return "".join([*lines[: where + 1], lines[where], *lines[where + 1 :]])
+    return "".join([*lines[:where], rename(lines[where], rng), *lines[where + 1 :]])
+
+
+def _decorators(node: ast.stmt) -> list[ast.expr]:
+    return list(getattr(node, "decorator_list", []))
+
+
+def rename(line: str, rng: random.Random) -> str:
+    """The line with one name replaced by another name, or by a call."""
+    names = list(NAME.finditer(line))
+    if not names:
+        return line + "\n" if not line.endswith("\n") else line
+    match = rng.choice(names)
+    replacement = rng.choice(["other", "get_db", "asyncio", "time", "helper()", "async_fn", "x"])
+    return line[: match.start()] + replacement + line[match.end() :]
+
+
+def full(text: str, path: str) -> list[object] | str:
+    try:
+        return list(check_text(text, path, RULES).diagnostics)
+    except ParseError as error:
+        return f"ParseError: {error}"
+
+
+def incremental(checker: IncrementalChecker, text: str) -> list[object] | str:
+    try:
+        return list(checker.check(text).diagnostics)
+    except ParseError as error:
+        return f"ParseError: {error}"
+
+
+def run_edits(
+    text: str, path: str, seed: int, edits: int, *, body_edits: bool = False
+) -> Counter[str]:
+    """Apply ``edits`` random edits in sequence (every other one a line inserted in a function
+    body with ``body_edits``); assert that every incremental result equals the full one.
+    Returns how often each mode (full, incremental, unchanged) ran."""
+    rng = random.Random(seed)
+    checker = IncrementalChecker(path, RULES)
+    modes: Counter[str] = Counter()
+    assert incremental(checker, text) == full(text, path)
+    for step in range(edits):
+        text = body_edit(text, rng) if body_edits and step % 2 == 0 else edit(text, rng)
+        expected = full(text, path)
+        got = incremental(checker, text)
+        modes[checker.last_mode] += 1
+        assert got == expected, f"{path}: edit {step} (seed {seed}), {checker.last_mode}\n{text}"
+        if checker.last_mode == "incremental":
+            assert_tree_matches(checker, text)
+    return modes
+
+
+def assert_tree_matches(checker: IncrementalChecker, text: str) -> None:
+    state = checker._state
+    assert state is not None
+    for top in state.tops:
+        top.current()
+    kept = ast.dump(state.tree, include_attributes=True)
+    assert kept == ast.dump(ast.parse(text), include_attributes=True)
+
+
+def scaled(n: int) -> int:
+    return max(1, round(n * SCALE))
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_fixture_edits(path: Path) -> None:
+    run_edits(
+        path.read_text("utf-8"),
+        str(path),
+        seed=zlib.crc32(path.stem.encode()) % 1000,
+        edits=scaled(6),
+    )
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_example_edits(path: Path) -> None:
+    run_edits(path.read_text("utf-8"), str(path), seed=7, edits=scaled(12))
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="benchmark corpus not downloaded")
+@pytest.mark.parametrize("name", REAL_MODULES)
+def test_real_module_edits(name: str) -> None:
+    path = CORPUS / name
+    modes = run_edits(path.read_text("utf-8"), str(path), seed=3, edits=scaled(4), body_edits=True)
+    assert modes["incremental"] >= 1
+
+
+def body_edit(text: str, rng: random.Random) -> str:
+    """A line that parses, inserted before a statement of a function body."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return edit(text, rng)
+    lines = text.splitlines(keepends=True)
+    statements = [
+        s
+        for f in functions(tree)
+        for s in f.body
+        if not lines[s.lineno - 1][: s.col_offset].strip() and not _decorators(s)
+    ]
+    statement = rng.choice(statements)
+    new = " " * statement.col_offset + rng.choice(BODY_LINES[:14]) + "\n"
+    at = statement.lineno - 1
+    return "".join([*lines[:at], new, *lines[at:]])
+
+
+def test_incremental_path_is_taken() -> None:
+    """Edits inside function bodies are checked incrementally (else the differential tests
+    above would prove little), and still give what a full check gives."""
+    modes: Counter[str] = Counter()
+    for index, path in enumerate(FIXTURES[::3]):
+        text = path.read_text("utf-8")
+        if not any(f.body for f in functions(ast.parse(text))):
+            continue
+        checker = IncrementalChecker(str(path), RULES)
+        checker.check(text)
+        rng = random.Random(index)
+        for _ in range(3):
+            text = body_edit(text, rng)
+            assert incremental(checker, text) == full(text, str(path))
+            modes[checker.last_mode] += 1
+    assert modes["incremental"] >= 0.7 * sum(modes.values()), modes
