@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from fastapi_lint.facts import ModuleFacts
 from fastapi_lint.project.sources import facts_for
@@ -175,7 +176,8 @@ class ProjectIndex:
             if module in self.modules:
                 break
         else:
-            return Resolved(MISSING if parts[0] in self.roots else EXTERNAL, ".".join(parts[:-1]))
+            # a package of the project whose files are not all indexed proves nothing
+            return Resolved(UNKNOWN if parts[0] in self.roots else EXTERNAL)
         if module in self.ambiguous:
             return Resolved(UNKNOWN)
         summary = self.modules[module]
@@ -195,6 +197,8 @@ class ProjectIndex:
                 return found
         if summary.star_imports or "__getattr__" in summary.defined:
             return Resolved(UNKNOWN)
+        if summary.is_package and _has_submodule(summary.path, head):
+            return Resolved(UNKNOWN)  # a module of the package the index does not hold
         return Resolved(MISSING, module, head)
 
     # --- functions ------------------------------------------------------------------------
@@ -414,6 +418,11 @@ class ProjectIndex:
                     (*own_deps, *include_deps, *deps),
                     conditional or include.conditional,
                 )
+
+
+def _has_submodule(init_path: str, name: str) -> bool:
+    package = Path(init_path).parent
+    return (package / f"{name}.py").exists() or (package / name).is_dir()
 
 
 def _join(prefix: str | None, path: str | None) -> str | None:

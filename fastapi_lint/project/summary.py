@@ -35,15 +35,9 @@ from fastapi_lint.rules.async_._blocking import (
 Span = tuple[int, int, int, int]  # line, column, end line, end column (ast conventions)
 
 # Decorators that leave the function's own behaviour in place: a call still runs its body.
+# (`functools.cache` is not one: a cached helper blocks once per process, not per request.)
 TRANSPARENT_DECORATORS = frozenset(
-    {
-        "builtins.staticmethod",
-        "builtins.classmethod",
-        "abc.abstractmethod",
-        "functools.cache",
-        "functools.lru_cache",
-        "functools.wraps",
-    }
+    {"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod"}
 )
 # The last part of every blocking-call table key: a method call with another name cannot match.
 _BLOCKING_NAMES = frozenset(key.rsplit(".", 1)[-1] for key in BLOCKING_CALLS)

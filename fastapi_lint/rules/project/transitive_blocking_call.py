@@ -39,7 +39,8 @@ The editor offers to wrap the call in `await asyncio.to_thread(...)` as a code a
 the helper then runs in another thread, which changes behaviour when it touches state that
 is not thread-safe. Calls already in `asyncio.to_thread(...)` and similar offloaders, awaited
 calls, generators and functions with decorators that could change what a call does are left
-alone; a chain through a cycle of calls proves nothing and is not reported.
+alone (`functools.cache` among them: a cached helper blocks once per process, not per
+request); a chain through a cycle of calls proves nothing and is not reported.
 """
 
 from __future__ import annotations
