@@ -9,6 +9,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,6 +57,9 @@ AFTER_FIX_ALL = (
     .replace("from fastapi import FastAPI\n", "from fastapi import FastAPI, status\n")
 )
 QUICK_FIX_TITLE = "Rename to `model_dump` (FAS203)"
+# the handler the route pickers choose; its decorator, def and body are lines 15 to 17
+ROUTE = "read_item"
+ROUTE_LINES = range(15, 18)
 
 
 @dataclass(frozen=True)
@@ -148,3 +152,22 @@ def server_has_routes() -> bool:
     from fastapi_lsp.server import create_server
 
     return "fastapi-lint/routes" in create_server().protocol.fm.features
+
+
+def step_ok(results: dict[str, Any], name: str) -> None:
+    """The editor script ran step ``name`` without an error."""
+    steps = {s["name"]: s for s in results["steps"]}
+    assert name in steps, f"step {name} did not run: {results['steps']}"
+    assert steps[name]["ok"], steps[name]["error"]
+
+
+def check_routes_step(results: dict[str, Any]) -> None:
+    """The route picker offered both routes and picking ROUTE opened its handler."""
+    if not server_has_routes():
+        pytest.skip("the server does not answer fastapi-lint/routes yet")
+    step_ok(results, "routes")
+    offered = " | ".join(results["routes_offered"])
+    assert "GET" in offered and "/items/{item_id}" in offered and ROUTE in offered
+    assert "POST" in offered and "create_item" in offered
+    assert Path(results["route_file"]).name == "app.py"
+    assert results["route_line"] in ROUTE_LINES

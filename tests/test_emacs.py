@@ -20,12 +20,16 @@ from tests.editor_support import (
     FINDINGS,
     QUICK_FIX_TITLE,
     REQUIRED_ENV,
+    ROUTE,
     SETTINGS,
     UNSAFE,
+    check_routes_step,
     editor_env,
     find_executables,
     require_or_skip,
     server_command,
+    server_has_routes,
+    step_ok,
     write_project,
 )
 
@@ -68,6 +72,7 @@ def session(
         FASTAPI_LINT_FILE=str(app),
         FASTAPI_LINT_SETTINGS=json.dumps(SETTINGS),
         FASTAPI_LINT_QUICK_FIX=QUICK_FIX_TITLE,
+        FASTAPI_LINT_ROUTE=ROUTE if server_has_routes() else "",
         FASTAPI_LINT_OUT=str(out),
     )
     proc = subprocess.run(
@@ -83,12 +88,6 @@ def session(
     results: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     assert "error" not in results, results["error"]
     return results
-
-
-def step_ok(results: dict[str, Any], name: str) -> None:
-    steps = {s["name"]: s for s in results["steps"]}
-    assert name in steps, f"step {name} did not run: {results['steps']}"
-    assert steps[name]["ok"], steps[name]["error"]
 
 
 def test_eglot_starts_the_fastapi_lint_server(session: dict[str, Any]) -> None:
@@ -123,6 +122,10 @@ def test_fix_all_command(session: dict[str, Any]) -> None:
     assert session["after_fix_all"] == AFTER_FIX_ALL
     left = [(d["code"], d["line"], d["col"]) for d in session["diagnostics_after_fix_all"]]
     assert left == [(UNSAFE.code, UNSAFE.line, UNSAFE.start("chars"))]
+
+
+def test_routes_command_jumps_to_the_handler(session: dict[str, Any]) -> None:
+    check_routes_step(session)
 
 
 def test_package_byte_compiles_without_warnings(tmp_path: Path) -> None:

@@ -18,20 +18,22 @@ from tests.editor_support import (
     EDITORS,
     FINDINGS,
     QUICK_FIX_TITLE,
+    ROUTE,
     SETTINGS,
     UNSAFE,
+    check_routes_step,
     editor_env,
     find_executables,
     require_or_skip,
     server_command,
     server_has_routes,
+    step_ok,
     write_project,
 )
 
 PLUGIN = EDITORS / "neovim"
 SCRIPT = PLUGIN / "test" / "e2e.lua"
 NVIMS: list[str | None] = [*find_executables("nvim", "FASTAPI_LINT_NVIM")] or [None]
-ROUTE = "read_item"
 
 
 def nvim_version(nvim: str) -> tuple[int, int]:
@@ -84,12 +86,6 @@ def session(nvim: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, An
     results = run_e2e(nvim, tmp_path_factory.mktemp("nvim"), route=route)
     assert "error" not in results, results.get("error")
     return results
-
-
-def step_ok(results: dict[str, Any], name: str) -> None:
-    steps = {s["name"]: s for s in results["steps"]}
-    assert name in steps, f"step {name} did not run: {results['steps']}"
-    assert steps[name]["ok"], steps[name]["error"]
 
 
 def test_setup_registers_the_server_the_way_the_version_supports(
@@ -148,12 +144,4 @@ def test_fix_all_command_applies_every_safe_fix(session: dict[str, Any]) -> None
 
 
 def test_routes_picker_jumps_to_the_handler(session: dict[str, Any]) -> None:
-    if not server_has_routes():
-        pytest.skip("the server does not answer fastapi-lint/routes yet")
-    step_ok(session, "routes")
-    offered = " | ".join(session["routes_offered"])
-    assert "GET" in offered and "/items/{item_id}" in offered and ROUTE in offered
-    assert "POST" in offered and "create_item" in offered
-    assert Path(session["route_file"]) == Path(session["project"]) / "app.py"
-    # the decorator, the def line or the body of read_item (lines 15 to 17, 1-based)
-    assert 15 <= session["route_cursor"]["line"] <= 17
+    check_routes_step(session)

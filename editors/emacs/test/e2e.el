@@ -3,8 +3,9 @@
 ;; Run by tests/test_emacs.py as `emacs --batch -q -l e2e.el' against the real server.
 ;; Environment: FASTAPI_LINT_PLUGIN (editors/emacs), FASTAPI_LINT_CMD (the server command as
 ;; a JSON list), FASTAPI_LINT_FILE (the Python file to open), FASTAPI_LINT_SETTINGS (JSON
-;; settings), FASTAPI_LINT_QUICK_FIX (the title of the quick fix to pick), FASTAPI_LINT_OUT
-;; (where the JSON results go).  Each step records what it saw, or its error.
+;; settings), FASTAPI_LINT_QUICK_FIX (the title of the quick fix to pick), FASTAPI_LINT_ROUTE
+;; (a handler to pick in `fastapi-lint-routes', or empty to skip), FASTAPI_LINT_OUT (where
+;; the JSON results go).  Each step records what it saw, or its error.
 
 ;;; Code:
 
@@ -132,7 +133,23 @@
       (flymake-start)
       (unless (e2e-wait (lambda () (equal (e2e-codes) '("FAS703"))))
         (error "Findings left after fastapi-lint-fix-all: %S" (e2e-codes)))
-      (e2e-put "diagnostics_after_fix_all" (vconcat (e2e-diagnostics)))))))
+      (e2e-put "diagnostics_after_fix_all" (vconcat (e2e-diagnostics)))))
+   (let ((route (getenv "FASTAPI_LINT_ROUTE")))
+     (or (null route) (string-empty-p route)
+         (e2e-step
+          "routes"
+          (lambda ()
+            (goto-char (point-min))
+            (cl-letf (((symbol-function 'completing-read)
+                       (lambda (_prompt collection &rest _)
+                         (let ((labels (mapcar #'car collection)))
+                           (e2e-put "routes_offered" (vconcat labels))
+                           (or (cl-find-if (lambda (label) (string-suffix-p route label))
+                                           labels)
+                               (error "No route named %s" route))))))
+              (fastapi-lint-routes))
+            (e2e-put "route_file" (buffer-file-name))
+            (e2e-put "route_line" (line-number-at-pos))))))))
 
 (condition-case err
     (e2e-main)

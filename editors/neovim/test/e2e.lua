@@ -166,8 +166,7 @@ local function main()
         return done
       end, 50), "the route picker never opened")
       results.routes_offered = offered
-      local cursor = vim.api.nvim_win_get_cursor(0)
-      results.route_cursor = { line = cursor[1], col = cursor[2] }
+      results.route_line = vim.api.nvim_win_get_cursor(0)[1]
       results.route_file = vim.api.nvim_buf_get_name(0)
     end)
   end
