@@ -1,9 +1,10 @@
 """Project rules on their fixture projects: each rule fires exactly where `# error:` says.
 
 A project fixture is a folder `tests/fixtures/project/<CODE>_<name>[_<variant>]/` holding a
-small project; any line of any file in it may carry `# error: FAS9xx`. Only the rule named by
-the folder's code runs. A sibling folder `<folder>.actions/` holds, for the files it lists, the
-text expected after applying every fix of that rule, editor actions included.
+small project; any line of any file in it may carry `# error: FASxxx`. Only what runs on the
+project index for the folder's code runs: a FAS9xx rule, or the cross-module form of a module
+rule (`FAS409_dependency_cycle_across_modules/`). A sibling folder `<folder>.actions/` holds,
+for the files it lists, the text expected after applying every fix, editor actions included.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from fastapi_lint.engine import parse_module
 from fastapi_lint.fixes.apply import apply_fixes
 from fastapi_lint.project.build import build_index
-from fastapi_lint.rules import ProjectFinding, Rule, get_rule
+from fastapi_lint.rules import ProjectFinding, Rule, get_rule, project_checks
 from fastapi_lint.source import SourceText
 from tests.fixture_support import ERROR, FIXTURES
 
@@ -29,7 +30,7 @@ def project_fixtures() -> list[Path]:
 
 def fixture_rule(folder: Path) -> Rule:
     rule = get_rule(folder.name[:6])
-    assert rule is not None and rule.project_check is not None, folder
+    assert rule is not None and project_checks(rule), folder
     return rule
 
 
@@ -45,9 +46,9 @@ def expected_findings(folder: Path, code: str) -> Counter[tuple[str, int]]:
 
 def findings(folder: Path) -> list[ProjectFinding]:
     rule = fixture_rule(folder)
-    assert rule.project_check is not None
     index = build_index(folder, jobs=1)
-    return list(rule.project_check(index, rule.default_options()))
+    options = rule.default_options()
+    return [finding for check in project_checks(rule) for finding in check(index, options)]
 
 
 @pytest.mark.parametrize("folder", project_fixtures(), ids=lambda p: p.name)

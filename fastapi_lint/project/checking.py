@@ -19,12 +19,13 @@ from fastapi_lint.noqa import is_suppressed
 from fastapi_lint.project.build import ProjectScope, check_and_index, project_files, scope_for
 from fastapi_lint.project.index import ProjectIndex
 from fastapi_lint.project.modules import project_root
-from fastapi_lint.rules import Rule
+from fastapi_lint.rules import Rule, project_checks
 from fastapi_lint.runner import FileReport, FixMode
 
 
 def project_rules(rules: Iterable[Rule]) -> list[Rule]:
-    return [r for r in rules if r.project_check is not None]
+    """The rules with something to run on the project index."""
+    return [r for r in rules if project_checks(r)]
 
 
 def run_project_rules(
@@ -34,11 +35,11 @@ def run_project_rules(
     found: dict[str, list[Diagnostic]] = {}
     failures: list[tuple[str, RuleFailure]] = []
     for rule in project_rules(rules):
-        assert rule.project_check is not None
         options = settings.options_for(rule) if settings else rule.default_options()
         try:
-            for finding in rule.project_check(index, options):
-                found.setdefault(finding.path, []).append(finding.diagnostic)
+            for check in project_checks(rule):
+                for finding in check(index, options):
+                    found.setdefault(finding.path, []).append(finding.diagnostic)
         except RecursionError:
             failures.append(("<project>", RuleFailure(rule.code, "nesting too deep to analyse")))
         except Exception as error:  # a rule bug must not take the whole run down

@@ -111,7 +111,7 @@ class ProjectIndex:
     def _invalidate(self) -> None:
         for name in ("modules", "ambiguous", "roots", "_importers", "_instances",
                      "_registrations", "_functions", "_calls_by_caller", "_resolved",
-                     "routes", "_chains", "unresolved_includes"):  # fmt: skip
+                     "routes", "_chains", "unresolved_includes", "dependency_graph"):  # fmt: skip
             self.__dict__.pop(name, None)
 
     def dependents(self, module: str) -> set[str]:
@@ -212,6 +212,24 @@ class ProjectIndex:
         if found.status != FOUND:
             return None
         return self._functions.get((found.module, found.name))
+
+    @cached_property
+    def dependency_graph(self) -> dict[FunctionKey, list[tuple[FunctionKey, Span]]]:
+        """Module-level functions → the module-level functions their signature ``Depends()``
+        on (in any module), with the span of each ``Depends(...)``, in source order."""
+        graph: dict[FunctionKey, list[tuple[FunctionKey, Span]]] = {}
+        for summary in self.modules.values():
+            for func in summary.functions:
+                if "." in func.qualname:
+                    continue  # a method or nested def: its names may be bound around it
+                for ref, span in func.dependencies:
+                    target = self.function(ref)
+                    if target is not None and "." not in target[1].qualname:
+                        key = (summary.module, func.qualname)
+                        graph.setdefault(key, []).append(
+                            ((target[0].module, target[1].qualname), span)
+                        )
+        return graph
 
     @cached_property
     def _calls_by_caller(self) -> dict[FunctionKey, list[CallSite]]:

@@ -169,6 +169,29 @@ def project_rule(
     return register
 
 
+_PROJECT_EXTENSIONS: dict[str, list[ProjectCheck]] = {}
+
+
+def project_extension(code: str) -> Callable[[ProjectCheck], ProjectCheck]:
+    """Register the cross-module form of a module rule (FAS409 across files): it runs on the
+    project index with the rule, under the rule's code, selection and options."""
+
+    def register(check: ProjectCheck) -> ProjectCheck:
+        checks = _PROJECT_EXTENSIONS.setdefault(code, [])
+        if check not in checks:
+            checks.append(check)
+        return check
+
+    return register
+
+
+def project_checks(rule: Rule) -> list[ProjectCheck]:
+    """What runs on the project index for a rule: its own project check (FAS9xx) and the
+    cross-module forms registered for its code."""
+    own = [rule.project_check] if rule.project_check is not None else []
+    return [*own, *_PROJECT_EXTENSIONS.get(rule.code, [])]
+
+
 def _validate(code: str, fix: str) -> None:
     if not CODE_PATTERN.match(code):
         raise ValueError(f"invalid rule code {code!r}")
