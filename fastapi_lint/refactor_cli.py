@@ -1,7 +1,9 @@
 """``fastapi-lint refactor``: the refactorings for scripting.
 
 ``fastapi-lint refactor extract-service PATH:LINE [--diff]`` writes the change (the user asked
-for it by name) or, with ``--diff``, prints it as a unified diff and writes nothing.
+for it by name) or, with ``--diff``, prints it as a unified diff and writes nothing; so do
+``annotated PATH[:LINE]``, ``named-dependency PATH:LINE``, ``lifespan PATH[:LINE]``,
+``to-thread PATH:LINE[:COLUMN]`` and ``gather PATH:LINE[:END]`` (``MODULE_REFACTORINGS``).
 Exit codes: 0 done, 1 not offered (the reason goes to stderr), 2 usage or file error.
 """
 
@@ -9,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -31,10 +35,74 @@ class RefactorError(Exception):
     """A file cannot be read or written; ``str(self)`` is the message."""
 
 
+@dataclass(frozen=True)
+class ModuleRefactoring:
+    """A refactoring of one module, asked for at ``PATH`` and up to two numbers after it."""
+
+    help: str
+    location: str  # how the location is written, e.g. ``PATH:LINE[:COLUMN]``
+    numbers: tuple[int, int]  # how many numbers follow PATH: at least, at most
+    function: str  # ``module:function`` taking (path, text, *numbers); imported when run
+
+    def call(self, path: str, text: str, numbers: list[int]) -> Refactoring:
+        module, _, name = self.function.partition(":")
+        refactor: Callable[..., Refactoring] = getattr(importlib.import_module(module), name)
+        return refactor(path, text, *numbers)
+
+
+def to_thread_at_column(path: str, text: str, line: int, column: int = 0) -> Refactoring:
+    """``to-thread`` with a 1-based character column, as editors show it (0: none)."""
+    from fastapi_lint.refactors.to_thread import wrap_in_to_thread
+
+    byte_column = SourceText(text).byte_col(line, column - 1) if column else None
+    return wrap_in_to_thread(path, text, line, byte_column)
+
+
+MODULE_REFACTORINGS = {
+    "annotated": ModuleRefactoring(
+        "declare the parameters of the function at LINE (without LINE: of every function) "
+        "with Annotated instead of a Depends()/Query()/... default",
+        "PATH[:LINE]",
+        (0, 1),
+        "fastapi_lint.refactors.annotated:convert_to_annotated",
+    ),
+    "named-dependency": ModuleRefactoring(
+        "define the dependency declared by the parameter at LINE once, as a module-level "
+        "Annotated alias, and use it for every identical declaration of the module",
+        "PATH:LINE",
+        (1, 1),
+        "fastapi_lint.refactors.named_dependency:extract_named_dependency",
+    ),
+    "lifespan": ModuleRefactoring(
+        "convert the app's on_event startup/shutdown handlers into a lifespan context manager "
+        "(LINE chooses the app when the module has several)",
+        "PATH[:LINE]",
+        (0, 1),
+        "fastapi_lint.refactors.lifespan:convert_to_lifespan",
+    ),
+    "to-thread": ModuleRefactoring(
+        "run the blocking call at LINE (at COLUMN when the line has several) in a worker "
+        "thread with await asyncio.to_thread(...)",
+        "PATH:LINE[:COLUMN]",
+        (1, 2),
+        "fastapi_lint.refactor_cli:to_thread_at_column",
+    ),
+    "gather": ModuleRefactoring(
+        "run the independent awaits around LINE (or from LINE to END) concurrently with "
+        "asyncio.gather",
+        "PATH:LINE[:END]",
+        (1, 2),
+        "fastapi_lint.refactors.gather:rewrite_as_gather",
+    ),
+}
+
+
 def register(commands: Any) -> None:
     """Add the ``refactor`` command to the CLI's subcommands."""
     refactor = commands.add_parser(
-        "refactor", help="apply a refactoring (extract-service)", description=DESCRIPTION
+        "refactor",
+        help=f"apply a refactoring ({', '.join(['extract-service', *MODULE_REFACTORINGS])})",
+        description=DESCRIPTION,
     )
     kinds = refactor.add_subparsers(dest="refactoring", metavar="<refactoring>")
     extract = kinds.add_parser(
@@ -50,22 +118,23 @@ def register(commands: Any) -> None:
     extract.add_argument(
         "--diff", action="store_true", help="print the change as a unified diff; write nothing"
     )
+    for name, spec in MODULE_REFACTORINGS.items():
+        parser = kinds.add_parser(name, help=spec.help, description=f"{spec.help}. {DESCRIPTION}")
+        parser.add_argument("location", metavar=spec.location, help="a file and 1-based numbers")
+        parser.add_argument(
+            "--diff", action="store_true", help="print the change as a unified diff; write nothing"
+        )
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    if args.refactoring != "extract-service":
-        err.write("fastapi-lint refactor: choose a refactoring: extract-service\n")
+    names = ["extract-service", *MODULE_REFACTORINGS]
+    if args.refactoring not in names:
+        err.write(f"fastapi-lint refactor: choose a refactoring: {', '.join(names)}\n")
         return EXIT_ERROR
     try:
-        path, line = _location(args.location)
-        source = _read(path)
-        if source is None:
-            raise RefactorError(f"{path}: no such file")
-        from fastapi_lint.refactors.extract_service import extract_service
-
-        refactoring = extract_service(path, source, line, project_root=Path.cwd(), read_file=_read)
+        refactoring = _refactoring(args.refactoring, args.location)
         results = applied(refactoring, _read)
         if args.diff:
             out.write("".join(_diff(result) for result in results))
@@ -81,6 +150,38 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         err.write(f"fastapi-lint: error: {error}\n")
         return EXIT_ERROR
     return EXIT_DONE
+
+
+def _refactoring(name: str, location: str) -> Refactoring:
+    spec = MODULE_REFACTORINGS.get(name)
+    if spec is not None:
+        path, numbers = _numbered_location(location, spec)
+        return spec.call(str(path), _existing(path), numbers)
+    path, line = _location(location)
+    source = _existing(path)
+    from fastapi_lint.refactors.extract_service import extract_service
+
+    return extract_service(path, source, line, project_root=Path.cwd(), read_file=_read)
+
+
+def _existing(path: Path) -> str:
+    source = _read(path)
+    if source is None:
+        raise RefactorError(f"{path}: no such file")
+    return source
+
+
+def _numbered_location(text: str, spec: ModuleRefactoring) -> tuple[Path, list[int]]:
+    """``PATH`` followed by up to ``spec.numbers[1]`` ``:N`` parts, each from 1."""
+    path, numbers = text, list[int]()
+    while len(numbers) < spec.numbers[1]:
+        head, separator, tail = path.rpartition(":")
+        if not separator or not head or not tail.isdigit():
+            break
+        path, numbers = head, [int(tail), *numbers]
+    if len(numbers) < spec.numbers[0] or any(n < 1 for n in numbers) or not path:
+        raise RefactorError(f"expected {spec.location} with numbers from 1, got {text!r}")
+    return Path(path), numbers
 
 
 def _location(text: str) -> tuple[Path, int]:

@@ -37,6 +37,7 @@ from fastapi_lint.refactors.named_dependency import (
 )
 from fastapi_lint.refactors.to_thread import wrap_in_to_thread, wrap_in_to_thread_available
 from fastapi_lint.rules import all_rules
+from tests.cli_support import run
 
 APPS = Path(__file__).parent / "refactor_apps"
 # Module-level state the sample apps change: compared between before and after too.
@@ -677,3 +678,72 @@ def test_named_dependency_picks_a_free_name() -> None:
     assert "SessionDep2 = Annotated[Session, Depends(get_db)]" in after
     assert "async def handler(db: SessionDep2)" in after
     assert "async def other(db: SessionDep2, q" in after
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("refactoring", "marker", "expected"),
+    [
+        ("annotated", None, "db: Annotated[Database, Depends(get_db)]"),
+        ("annotated", "async def read_row(", "key: Annotated[int, Path(ge=1)]"),
+        ("named-dependency", "async def list_rows(", "DatabaseDep = Annotated["),
+        ("lifespan", None, 'app = FastAPI(title="dashboard", lifespan=lifespan)'),
+        ("to-thread", "value = checksum(", "await asyncio.to_thread(checksum, text, "),
+        ("gather", "profile = await fetch_profile", "profile, orders = await asyncio.gather("),
+    ],
+)
+def test_cli_applies_each_refactoring(
+    refactoring: str, marker: str | None, expected: str, tmp_path: Path
+) -> None:
+    before = source_of("dashboard_single_file")
+    app = tmp_path / "app.py"
+    app.write_text(before, "utf-8")
+    location = f"app.py:{line_of(before, marker)}" if marker else "app.py"
+    shown = run(tmp_path, "refactor", refactoring, location, "--diff")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("--- a/app.py\n+++ b/app.py\n")
+    assert any(line.startswith("+") and expected in line for line in shown.stdout.splitlines())
+    assert app.read_text("utf-8") == before  # --diff writes nothing
+    written = run(tmp_path, "refactor", refactoring, location)
+    assert written.returncode == 0, written.stderr
+    assert written.stderr == "changed app.py\n"
+    assert expected in app.read_text("utf-8")
+
+
+def test_cli_to_thread_column_and_gather_range(tmp_path: Path) -> None:
+    text = APP_HEADER + textwrap.dedent(
+        """
+
+        async def handler():
+            a = await fetch(1)
+            b = await fetch(2)
+            c = await fetch(3)
+            return (a + b + c, work(1) + work(2))
+        """
+    )
+    app = tmp_path / "app.py"
+    app.write_text(text, "utf-8")
+    first = line_of(text, "a = await")
+    assert run(tmp_path, "refactor", "gather", f"app.py:{first}:{first + 1}").returncode == 0
+    assert "a, b = await asyncio.gather(fetch(1), fetch(2))" in app.read_text("utf-8")
+    line = line_of(app.read_text("utf-8"), "return (a")
+    several = run(tmp_path, "refactor", "to-thread", f"app.py:{line}")
+    assert several.returncode == 1
+    assert "several calls" in several.stderr
+    column = app.read_text("utf-8").splitlines()[line - 1].index("work(2)") + 1
+    assert run(tmp_path, "refactor", "to-thread", f"app.py:{line}:{column}").returncode == 0
+    assert "work(1) + await asyncio.to_thread(work, 2))" in app.read_text("utf-8")
+
+
+def test_cli_reports_not_offered_and_bad_locations(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(APP_HEADER, "utf-8")
+    refused = run(tmp_path, "refactor", "lifespan", "app.py")
+    assert refused.returncode == 1
+    assert "lifespan not offered: no startup or shutdown handler" in refused.stderr
+    for bad in ("app.py:0", "app.py", "app.py:x"):
+        result = run(tmp_path, "refactor", "named-dependency", bad)
+        assert result.returncode == 2, (bad, result.stderr)
+        assert "expected PATH:LINE" in result.stderr
+    assert run(tmp_path, "refactor", "gather", "missing.py:3").returncode == 2

@@ -13,8 +13,7 @@ import difflib
 import functools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-import libcst
+from typing import TYPE_CHECKING
 
 from fastapi_lint.diagnostics import Diagnostic, Edit, Position, node_span
 from fastapi_lint.engine import ParseError, parse_module, run_rules
@@ -22,6 +21,9 @@ from fastapi_lint.facts import FunctionInfo, ModuleFacts
 from fastapi_lint.refactors import FileEdit, NotOffered, Refactoring
 from fastapi_lint.rules import get_rule
 from fastapi_lint.source import SourceText
+
+if TYPE_CHECKING:  # importing libcst takes about a second: only when a fragment is rewritten
+    import libcst
 
 REWRITE = "refactor.rewrite"
 MAX_DIFF_LINES = 2000
@@ -129,6 +131,8 @@ def text_of(facts: ModuleFacts, node: ast.AST) -> str:
 
 def parse_fragment(text: str) -> libcst.BaseExpression:
     """An expression's text as a libcst tree (comments and layout kept)."""
+    import libcst
+
     try:
         return libcst.parse_expression(text)
     except libcst.ParserSyntaxError as error:
@@ -136,6 +140,8 @@ def parse_fragment(text: str) -> libcst.BaseExpression:
 
 
 def code_of(node: libcst.CSTNode) -> str:
+    import libcst
+
     return libcst.Module(body=[]).code_for_node(node)
 
 

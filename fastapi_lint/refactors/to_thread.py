@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ast
 
-import libcst
-
 from fastapi_lint.diagnostics import Edit, Position, node_end, node_start
 from fastapi_lint.facts import ModuleFacts
 from fastapi_lint.facts.coroutines import called_coroutine_function, is_bound_in_function
@@ -139,6 +137,8 @@ def _runs_in_thread(facts: ModuleFacts, call: ast.Call) -> bool:
 def _wrapped(facts: ModuleFacts, call: ast.Call, runner: str) -> str:
     """``await runner(callee, <the call's arguments as written>)``, parenthesised where the
     call is the object of an attribute, a subscript or a call (``await`` binds looser)."""
+    import libcst
+
     tree = parse_fragment(text_of(facts, call))
     if not isinstance(tree, libcst.Call):  # pragma: no cover - the text is an ast.Call
         raise NotOffered("the call cannot be rewritten")
