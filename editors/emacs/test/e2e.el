@@ -14,7 +14,7 @@
 
 (defvar e2e-results (make-hash-table :test #'equal))
 (defvar e2e-steps nil)
-(defconst e2e-timeout 20.0)
+(defconst e2e-timeout 60.0) ; generous: CI runs the editors beside the rest of the suite
 
 (defun e2e-put (key value)
   (puthash key value e2e-results))
@@ -85,7 +85,8 @@
         (json-parse-string (getenv "FASTAPI_LINT_CMD") :array-type 'list))
   (setq fastapi-lint-settings
         (json-parse-string (or (getenv "FASTAPI_LINT_SETTINGS") "{}")))
-  (setq eglot-sync-connect e2e-timeout)
+  (setq eglot-sync-connect e2e-timeout
+        jsonrpc-default-request-timeout e2e-timeout)
   (fastapi-lint-eglot-setup)
   (find-file (getenv "FASTAPI_LINT_FILE"))
   (e2e-put "major_mode" (symbol-name major-mode))

@@ -10,7 +10,7 @@
 -- its error and the script still writes the results and quits.
 
 local results = { steps = {} }
-local TIMEOUT = 20000
+local TIMEOUT = 60000 -- generous: CI runs the editors beside the rest of the suite
 
 local function env_json(name)
   local value = os.getenv(name)
@@ -76,6 +76,7 @@ local function main()
     results.registration = fastapi_lint.setup({
       cmd = env_json("FASTAPI_LINT_CMD"),
       settings = env_json("FASTAPI_LINT_SETTINGS") or {},
+      timeout_ms = TIMEOUT,
     })
   end)
 
