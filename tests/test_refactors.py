@@ -11,6 +11,7 @@ import ast
 import copy
 import importlib.util
 import itertools
+import shutil
 import sys
 import textwrap
 import warnings
@@ -747,3 +748,67 @@ def test_cli_reports_not_offered_and_bad_locations(tmp_path: Path) -> None:
         assert result.returncode == 2, (bad, result.stderr)
         assert "expected PATH:LINE" in result.stderr
     assert run(tmp_path, "refactor", "gather", "missing.py:3").returncode == 2
+
+
+# --- the Extract to service sample projects (vertical slice, layered, single module, ...) ----
+
+
+def service_cases() -> list[Any]:
+    """The sample projects of the Extract to service tests, with their requests."""
+    from tests import test_extract_service
+
+    return list(test_extract_service.CASES)
+
+
+def offered(refactor: Callable[[], Refactoring]) -> Refactoring | None:
+    try:
+        return refactor()
+    except NotOffered:
+        return None
+
+
+def every_offered_refactoring(path: Path) -> int:
+    """Apply to one module, one after the other, Convert to Annotated, then each named
+    dependency, lifespan and gather wherever offered; the number applied."""
+    count = 0
+    attempts: list[Callable[[str, int], Refactoring]] = [
+        lambda text, line: convert_to_annotated(str(path), text, line),
+        lambda text, line: extract_named_dependency(str(path), text, line),
+        lambda text, line: convert_to_lifespan(str(path), text, line),
+        lambda text, line: rewrite_as_gather(str(path), text, line),
+    ]
+    for attempt in attempts:
+        line = 1
+        while line <= len(path.read_text("utf-8").splitlines()):
+            text = path.read_text("utf-8")
+            refactoring = offered(lambda: attempt(text, line))  # noqa: B023
+            if refactoring is not None:
+                new_text = apply(text, refactoring)
+                if new_text != text:
+                    path.write_text(new_text, "utf-8")
+                    count += 1
+                    continue  # the same line again: the text changed
+            line += 1
+    return count
+
+
+@pytest.mark.parametrize("case", service_cases(), ids=lambda case: case.app)
+def test_refactorings_keep_behaviour_on_project_layouts(case: Any, tmp_path: Path) -> None:
+    from tests import test_extract_service as projects
+
+    before, after = tmp_path / "before", tmp_path / "after"
+    shutil.copytree(projects.APPS / case.app, before)
+    shutil.copytree(projects.APPS / case.app, after)
+    applied_count = sum(every_offered_refactoring(p) for p in sorted(after.rglob("*.py")))
+    assert applied_count > 0
+    for path in after.rglob("*.py"):
+        ast.parse(path.read_text("utf-8"))
+    with projects.imported_app(before, case.module) as app:
+        expected = projects.responses(app, case.calls)
+        schema_before = sorted_parameters(app.openapi())
+    with projects.imported_app(after, case.module) as app:
+        got = projects.responses(app, case.calls)
+        schema_after = sorted_parameters(app.openapi())
+    assert got == expected
+    assert schema_after == schema_before
+    assert not projects.findings(after) - projects.findings(before)
