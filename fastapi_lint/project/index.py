@@ -111,7 +111,8 @@ class ProjectIndex:
     def _invalidate(self) -> None:
         for name in ("modules", "ambiguous", "roots", "_importers", "_instances",
                      "_registrations", "_functions", "_calls_by_caller", "_resolved",
-                     "routes", "_chains", "unresolved_includes", "dependency_graph"):  # fmt: skip
+                     "routes", "_chains", "unresolved_includes", "dependency_graph",
+                     "bare_dependencies"):  # fmt: skip
             self.__dict__.pop(name, None)
 
     def dependents(self, module: str) -> set[str]:
@@ -230,6 +231,22 @@ class ProjectIndex:
                             ((target[0].module, target[1].qualname), span)
                         )
         return graph
+
+    @cached_property
+    def bare_dependencies(self) -> frozenset[FunctionKey]:
+        """Functions some ``Depends(f)`` of the project passes uncalled: dependencies."""
+        refs: list[str | None] = []
+        for summary in self.modules.values():
+            refs.extend(ref for func in summary.functions for ref, _ in func.dependencies)
+            refs.extend(ref for route in summary.routes for ref in route.dependencies)
+            refs.extend(ref for inst in summary.instances for ref in inst.dependencies)
+            refs.extend(ref for include in summary.includes for ref in include.dependencies)
+        found = set()
+        for ref in refs:
+            target = self.function(ref)
+            if target is not None:
+                found.add((target[0].module, target[1].qualname))
+        return frozenset(found)
 
     @cached_property
     def _calls_by_caller(self) -> dict[FunctionKey, list[CallSite]]:

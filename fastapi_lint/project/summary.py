@@ -24,12 +24,19 @@ from fastapi_lint.facts.fastapi import (
     Route,
     find_routes,
 )
+from fastapi_lint.facts.sessions import provided_session_kind
 from fastapi_lint.fixes.imports import ensure_from_import
 from fastapi_lint.project.modules import absolute_import
 from fastapi_lint.rules.async_._blocking import (
     BLOCKING_CALLS,
     blocking_call_in,
     runs_in_worker_thread,
+)
+from fastapi_lint.rules.async_.sync_session_in_async_route import (
+    _hands_session_on as hands_session_on,
+)
+from fastapi_lint.rules.di.dependency_called import (
+    _is_provably_dependency as is_provably_dependency,
 )
 
 Span = tuple[int, int, int, int]  # line, column, end line, end column (ast conventions)
@@ -103,6 +110,22 @@ class FunctionSummary:
     plain: bool  # no decorator that could change what calling it does
     blocking: tuple[tuple[str, Span], ...]  # known blocking calls of its own body
     dependencies: tuple[tuple[str | None, Span], ...]  # Depends() targets in its signature
+    # for each of those: whether the function hands what it receives on to the event loop
+    # (FAS103: an async def uses it there; a def returns or yields something built from it)
+    hands_on: tuple[bool, ...] = ()
+    # module-level functions only:
+    dependency_shape: bool = False  # yields, or takes only injectable parameters (FAS402)
+    session: str | None = None  # "sync"/"async": the DB session it returns or yields (FAS103)
+
+
+@dataclass(frozen=True, slots=True)
+class CalledDependency:
+    """``Depends(f())``: the dependency called where it is declared (FAS402)."""
+
+    kind: str  # "Depends" or "Security"
+    target: str  # dotted reference of ``f``
+    name: str  # ``f`` as written
+    span: Span  # the call ``f()``
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +155,7 @@ class ModuleSummary:
     functions: tuple[FunctionSummary, ...]
     calls: tuple[CallSite, ...]
     model_refs: tuple[ModelRef, ...]
+    called_dependencies: tuple[CalledDependency, ...] = ()
 
     @property
     def root_package(self) -> str:
@@ -182,6 +206,7 @@ def summarise(
         functions=functions,
         calls=calls,
         model_refs=builder.model_refs(),
+        called_dependencies=builder.called_dependencies(),
     )
 
 
@@ -444,9 +469,11 @@ class _Builder:
                 hit = blocking_call_in(self.facts, call, func, filesystem_queries=False)
                 if hit is not None:
                     blocking.append((hit.name, span_of(call)))
+            own_uses = uses.get(func, [])
             dependencies = tuple(
-                (self.ref(use.callable_expr), span_of(use.call)) for use in uses.get(func, ())
+                (self.ref(use.callable_expr), span_of(use.call)) for use in own_uses
             )
+            module_level = func.parent_function is None and func.class_name is None
             found.append(
                 FunctionSummary(
                     qualname=func.qualname,
@@ -456,6 +483,10 @@ class _Builder:
                     plain=self._plain(func),
                     blocking=tuple(blocking),
                     dependencies=dependencies,
+                    hands_on=tuple(hands_session_on(func, use) for use in own_uses),
+                    dependency_shape=module_level
+                    and is_provably_dependency(self.facts, func, set()),
+                    session=provided_session_kind(self.facts, func) if module_level else None,
                 )
             )
         return tuple(found), tuple(sites)
@@ -549,6 +580,25 @@ class _Builder:
         lines = self.facts.source.lines[node.lineno - 1 : node.end_lineno or node.lineno]
         pattern = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
         return len(pattern.findall("".join(lines))) > 1
+
+    def called_dependencies(self) -> tuple[CalledDependency, ...]:
+        """``Depends(f())`` with ``f`` from another module (the module rule sees its own)."""
+        found = []
+        for use in self.facts.dependency_uses:
+            called = use.target
+            if not isinstance(called, ast.Call) or called.args or called.keywords:
+                continue
+            if self.facts.resolve_function(called.func) is not None:
+                continue
+            target = self.ref(called.func)
+            if target is None or (
+                self.roots is not None and target.split(".")[0] not in self.roots
+            ):
+                continue
+            found.append(
+                CalledDependency(use.kind, target, ast.unparse(called.func), span_of(called))
+            )
+        return tuple(found)
 
     # --- response models ------------------------------------------------------------------
 
