@@ -28,20 +28,9 @@ from fastapi_lint.refactors._cst import (
     single_file,
     text_of,
 )
+from fastapi_lint.rules.async_.sequential_awaits import ORDERING_CALLS
+from fastapi_lint.rules.async_.sequential_awaits import _possible_resources as possible_resources
 
-# Awaits whose point is their timing or waiting for other work, not a result.
-ORDERING_CALLS = {"asyncio.sleep", "anyio.sleep", "trio.sleep", "asyncio.wait", "asyncio.wait_for"}
-PLAIN_TYPES = {
-    "builtins.int",
-    "builtins.str",
-    "builtins.float",
-    "builtins.bool",
-    "builtins.bytes",
-    "uuid.UUID",
-    "datetime.date",
-    "datetime.datetime",
-    "decimal.Decimal",
-}
 MAX_LINE = 88
 
 
@@ -140,7 +129,7 @@ def _awaited_or_reason(
     if any(isinstance(n, ast.Lambda | ast.NamedExpr) for n in nodes):
         return f"{where} has a lambda or an assignment expression"
     if facts.qualified_name(call.func) in ORDERING_CALLS:
-        return f"{where} awaits `{text_of(facts, call.func)}`, which is about timing"
+        return f"{where} awaits `{text_of(facts, call.func)}`, which is about timing or waiting for other work"
     target = ""
     if isinstance(statement, ast.Assign):
         assert isinstance(statement.targets[0], ast.Name)  # checked above
@@ -149,40 +138,17 @@ def _awaited_or_reason(
     found.reads = {
         n.id for n in ast.walk(call) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
     }
-    found.shared = _shared_names(facts, func, call)
+    found.shared = _shared_names(facts, func, statement, call)
     return found
 
 
-def _shared_names(facts: ModuleFacts, func: FunctionInfo, call: ast.Call) -> set[str]:
-    """The names a call hands over or calls a method on, except those proven plain data or
-    modules."""
-    roots: list[ast.AST] = [*call.args, *call.keywords]
-    if not isinstance(call.func, ast.Name):
-        roots.append(call.func)
-    names = {
-        node
-        for root in roots
-        for node in ast.walk(root)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    }
-    return {n.id for n in names if not _holds_plain_data(facts, func, n)}
-
-
-def _holds_plain_data(facts: ModuleFacts, func: FunctionInfo, name: ast.Name) -> bool:
-    for param in func.parameters:
-        if param.arg == name.id:
-            parts = facts.annotated_parts(param.annotation)
-            annotation = parts[0] if parts else param.annotation
-            return annotation is not None and (
-                facts.qualified_name(annotation) in PLAIN_TYPES
-                or facts.is_pydantic_class(annotation)
-            )
-    if is_bound_in_function(func, name.id):
-        return False  # a local: whatever it holds
-    qualified = facts.qualified_name(name)
-    if qualified is not None:
-        return qualified.startswith("builtins.") or _is_module_import(facts, name.id)
-    return facts.resolve_function(name) is not None
+def _shared_names(
+    facts: ModuleFacts, func: FunctionInfo, statement: ast.stmt, call: ast.Call
+) -> set[str]:
+    """What FAS105 counts as a possible session or client shared by two awaits, except the
+    names bound by ``import module`` (a module holds no connection of its own)."""
+    names = possible_resources(facts, func, statement, call)
+    return {name for name in names if not _is_module_import(facts, name)}
 
 
 def _is_module_import(facts: ModuleFacts, name: str) -> bool:

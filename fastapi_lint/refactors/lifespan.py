@@ -10,7 +10,6 @@ elsewhere), so that the user reads a reason instead of getting nothing.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from fastapi_lint.diagnostics import node_start
 from fastapi_lint.facts import AppInstance, FunctionInfo, ModuleFacts
@@ -23,21 +22,19 @@ from fastapi_lint.refactors._cst import (
     single_file,
 )
 
+# FAS408 knows what a startup/shutdown registration is; the refactoring asks it
+from fastapi_lint.rules.di.on_event_handler import EVENTS, Registration
+from fastapi_lint.rules.di.on_event_handler import _registrations as registrations
+
 CODE = "FAS408"
-EVENTS = ("startup", "shutdown")
 
 
-@dataclass(frozen=True)
-class Handler:
-    app: AppInstance
-    event: str
-    call: ast.Call  # ``@app.on_event(...)`` or ``app.add_event_handler(...)``
-    function: FunctionInfo | None  # None for ``add_event_handler``
-
-    def spans(self, line: int) -> bool:
-        node: ast.AST = self.function.node if self.function is not None else self.call
-        first = min([self.call.lineno, getattr(node, "lineno", self.call.lineno)])
-        return first <= line <= (getattr(node, "end_lineno", None) or first)
+def _spans(registration: Registration, line: int) -> bool:
+    """Whether ``line`` is in the registration's call or its decorated handler."""
+    call = registration.call
+    node: ast.AST = registration.handler.node if registration.handler is not None else call
+    first = min(call.lineno, getattr(node, "lineno", call.lineno))
+    return first <= line <= (getattr(node, "end_lineno", None) or first)
 
 
 def convert_to_lifespan_available(source: str, line: int | None = None) -> bool:
@@ -48,7 +45,7 @@ def convert_to_lifespan(path: str, source: str, line: int | None = None) -> Refa
     """Convert the handlers of the app registered at ``line`` (or of the module's only app
     with handlers when ``line`` is None)."""
     facts = module_facts(path, source)
-    handlers = _handlers(facts)
+    handlers = list(registrations(facts))
     app = _app_at(facts, handlers, line)
     mine = [h for h in handlers if h.app is app]
     _check_convertible(facts, app, mine)
@@ -64,44 +61,12 @@ def convert_to_lifespan(path: str, source: str, line: int | None = None) -> Refa
     return single_file(title, REWRITE, path, facts, fixes[0].edits)
 
 
-def _handlers(facts: ModuleFacts) -> list[Handler]:
-    found: list[Handler] = []
-    for func in facts.functions:
-        for decorator in func.node.decorator_list:
-            registration = _registration(facts, decorator, "on_event")
-            if registration is not None:
-                found.append(Handler(*registration, func))
-    for call in facts.calls:
-        registration = _registration(facts, call, "add_event_handler")
-        if registration is not None:
-            found.append(Handler(*registration, None))
-    return found
-
-
-def _registration(
-    facts: ModuleFacts, node: ast.AST, method: str
-) -> tuple[AppInstance, str, ast.Call] | None:
-    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-        return None
-    receiver = node.func.value
-    if node.func.attr != method or not isinstance(receiver, ast.Name):
-        return None
-    app = facts.apps.get(receiver.id)
-    event = node.args[0] if node.args else None
-    for keyword in node.keywords:
-        if keyword.arg == "event_type":
-            event = keyword.value
-    if app is None or not isinstance(event, ast.Constant) or event.value not in EVENTS:
-        return None
-    return app, str(event.value), node
-
-
-def _app_at(facts: ModuleFacts, handlers: list[Handler], line: int | None) -> AppInstance:
+def _app_at(facts: ModuleFacts, handlers: list[Registration], line: int | None) -> AppInstance:
     if not handlers:
         raise NothingHere("no startup or shutdown handler is registered in this module")
     if line is not None:
         for handler in handlers:
-            if handler.spans(line):
+            if _spans(handler, line):
                 return handler.app
         for app in {h.app.name: h.app for h in handlers}.values():
             node = app.node
@@ -115,7 +80,7 @@ def _app_at(facts: ModuleFacts, handlers: list[Handler], line: int | None) -> Ap
     return next(iter(apps.values()))
 
 
-def _check_convertible(facts: ModuleFacts, app: AppInstance, mine: list[Handler]) -> None:
+def _check_convertible(facts: ModuleFacts, app: AppInstance, mine: list[Registration]) -> None:
     """Raise NotOffered with the first reason the conversion would not keep behaviour."""
     if app.kind != "app":
         raise NotOffered(
@@ -132,14 +97,14 @@ def _check_convertible(facts: ModuleFacts, app: AppInstance, mine: list[Handler]
         )
     if None in keywords:
         raise NotOffered(f"`{app.name}` is created with `**options`, which may pass `lifespan`")
-    if any(h.function is None for h in mine):
+    if any(h.handler is None for h in mine):
         raise NotOffered("`add_event_handler(...)` registrations are not converted")
     for event in EVENTS:
         if sum(h.event == event for h in mine) > 1:
             raise NotOffered(f"several {event} handlers; the conversion takes one per event")
-    for handler in mine:
-        assert handler.function is not None
-        _check_handler(facts, handler.function)
+    for registration in mine:
+        assert registration.handler is not None
+        _check_handler(facts, registration.handler)
 
 
 def _check_handler(facts: ModuleFacts, func: FunctionInfo) -> None:
