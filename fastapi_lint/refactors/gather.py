@@ -129,7 +129,8 @@ def _awaited_or_reason(
     if any(isinstance(n, ast.Lambda | ast.NamedExpr) for n in nodes):
         return f"{where} has a lambda or an assignment expression"
     if facts.qualified_name(call.func) in ORDERING_CALLS:
-        return f"{where} awaits `{text_of(facts, call.func)}`, which is about timing or waiting for other work"
+        callee = text_of(facts, call.func)
+        return f"{where} awaits `{callee}`, which is about timing or waiting for other work"
     target = ""
     if isinstance(statement, ast.Assign):
         assert isinstance(statement.targets[0], ast.Name)  # checked above
