@@ -64,6 +64,16 @@ MODULE_RULES = frozenset(
 
 # Calls that register routes, middleware, handlers or applications: when one of them changes
 # inside the edited function, module-wide facts may change.
+# Calls some rules read wherever they are (FAS304: a router included under a prefix with
+# parameters anywhere in the module): every mini-module has them all.
+_REGISTRATIONS = frozenset(
+    {
+        "include_router", "add_api_route", "add_api_websocket_route", "add_route",
+        "add_websocket_route", "mount", "add_middleware", "add_exception_handler",
+        "add_event_handler",
+    }
+)  # fmt: skip
+
 _APP_CALLS = frozenset(
     {
         "FastAPI", "APIRouter", "Starlette", "Middleware", "Mount", "Route", "WebSocketRoute",
@@ -100,6 +110,7 @@ class _Top:
     bound: frozenset[str]  # module-level names it binds (imports excluded)
     has_import: bool
     globals_: tuple[ast.Global, ...]  # `global` statements anywhere inside
+    registrations: tuple[ast.Call, ...]  # `include_router(...)` and the like, anywhere inside
     shift: int = 0
     _stubs: dict[str, tuple[list[ast.stmt], int]] = field(default_factory=dict)
 
@@ -125,7 +136,13 @@ class _Top:
         (and a class's statements other than methods). Built once, moved cheaply."""
         built = self._stubs.get(kind)
         if built is None:
-            if isinstance(self.node, _DEFINITIONS):
+            if kind == "registrations":
+                built = (_registration_stubs(self.registrations), 0)
+            elif kind == "block":
+                copied = [copy.deepcopy(self.node)]
+                inner = _in_definitions(self.node, self.registrations)
+                built = (_name_stubs(copied, keep_simple=True) + _registration_stubs(inner), 0)
+            elif isinstance(self.node, _DEFINITIONS):
                 stub = _header_copy if kind == "header" else _definition_name_stub
                 built = ([stub(self.node, self.globals_)], 0)
             else:
@@ -148,6 +165,7 @@ class _State:
     diagnostics: list[Diagnostic]
     app_names: frozenset[str]
     binders: dict[str, list[int]] = field(default_factory=dict)  # name → indices of tops
+    imported: frozenset[str] = frozenset()  # names some module-level import binds
 
 
 @dataclass(frozen=True)
@@ -238,6 +256,14 @@ class IncrementalChecker:
             for name in top.bound:
                 binders.setdefault(name, []).append(index)
         state.binders = binders
+        state.imported = frozenset(
+            alias.asname or alias.name.split(".")[0]
+            for top in state.tops
+            if top.has_import
+            for node in ast.walk(top.node)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        )
 
     # --- incremental check ------------------------------------------------------------------
 
@@ -293,20 +319,99 @@ class IncrementalChecker:
         total += _last_line(target.node) - _first_line(target.node) + 1
         if module_lines > self.min_lines and total > self.max_share * module_lines:
             raise _Fallback("the mini-module would be too large")
+        precise = _anchors(state.tops)
         body: list[ast.stmt] = []
+        pooled: set[str] = set()
+        pooled_globals: set[str] = set()
         for index, top in enumerate(state.tops):
             kind = kinds.get(index)
             if index == target.top and target.chain:
                 body.append(_class_context(target.chain, target.node, top.globals_))
+                others = [c for c in top.registrations if not _within(c, target.node)]
+                body += _registration_stubs(others)
             elif kind == "full" and _is_block(top.node) and index not in group:
                 body += top.stub("block")
-            elif kind == "full" or isinstance(top.node, _IMPORTS) or _is_short_simple(index, top):
+            elif kind == "full" or _always_whole(index, top):
                 body.append(top.current())
             elif kind == "header":
                 body += top.stub("header")
-            elif top.bound or top.globals_ or top.has_import:
+                body += top.stub("registrations") if top.registrations else []
+            elif index in precise or top.has_import or top.bound & state.imported:
                 body += top.stub("names")
+                body += top.stub("registrations") if top.registrations else []
+            else:
+                pooled |= top.bound
+                pooled_globals.update(n for g in top.globals_ for n in g.names)
+                body += top.stub("registrations") if top.registrations else []
+        body += _pooled_stub(pooled, pooled_globals, module_lines)
         return ast.Module(body=body, type_ignores=[])
+
+
+def _always_whole(index: int, top: _Top) -> bool:
+    """Imports, the docstring, and the module's logger (FAS603's fix uses it whatever
+    function it is in)."""
+    if isinstance(top.node, _IMPORTS):
+        return True
+    return _is_short_simple(index, top) and (index == 0 or _is_logger(top.node))
+
+
+def _anchors(tops: list[_Top]) -> set[int]:
+    """The statements that keep their place although nothing names them: the one ending the
+    first run of imports and the one after the last import, where fixes add an import or
+    a logger."""
+    anchors: set[int] = set()
+    in_first_run = True
+    last_import = -1
+    for index, top in enumerate(tops):
+        is_import = isinstance(top.node, _IMPORTS)
+        if is_import:
+            last_import = index
+        elif in_first_run and last_import >= 0:
+            anchors.add(index)
+            in_first_run = False
+    anchors.add(last_import + 1)
+    return anchors
+
+
+def _in_definitions(node: ast.stmt, calls: Sequence[ast.Call]) -> list[ast.Call]:
+    """The calls that lie inside a definition nested in a block (a block's stub keeps its
+    other statements whole)."""
+    definitions = [n for n in ast.walk(node) if isinstance(n, _DEFINITIONS)]
+    return [c for c in calls if any(_within(c, d) for d in definitions)]
+
+
+def _registration_stubs(calls: Sequence[ast.Call]) -> list[ast.stmt]:
+    """The registering calls of a statement, copied as module-level expressions."""
+    stubs: list[ast.stmt] = []
+    for call in calls:
+        expression = ast.Expr(value=copy.deepcopy(call))
+        stubs.append(_placed(expression, call.lineno, call.col_offset))
+    return stubs
+
+
+def _is_logger(node: ast.stmt) -> bool:
+    """``name = logging.getLogger(...)``: the module's logger, which FAS603's fix uses
+    whatever function it is in."""
+    value = getattr(node, "value", None)
+    return isinstance(value, ast.Call) and _terminal(value.func) == "getLogger"
+
+
+def _pooled_stub(names: set[str], globals_: set[str], line: int) -> list[ast.stmt]:
+    """One ``a = b = ... = None`` (and one ``global``) at the end of the module for the names
+    of statements nothing in the mini-module mentions: they only need to stay bound."""
+    line = max(line, 1)
+    stubs: list[ast.stmt] = []
+    if names:
+        targets: list[ast.expr] = [
+            _placed(ast.Name(name, ast.Store()), line, 0) for name in sorted(names)
+        ]
+        value = _placed(ast.Constant(None), line, 0)
+        stubs.append(_placed(ast.Assign(targets=targets, value=value), line, 0))
+    if globals_:
+        declaration = _placed(ast.Global(names=sorted(globals_)), line, 0)
+        test = _placed(ast.Constant(True), line, 0)
+        stubs.append(_placed(ast.If(test=test, body=[declaration], orelse=[]), line, 0))
+    return stubs
 
 
 def _context(state: _State, target: _Target, group: list[int]) -> dict[int, str]:
@@ -400,6 +505,13 @@ def _splice(state: _State, target: _Target, new_node: ast.stmt, delta: int) -> N
         kept = [g for g in top.globals_ if not old.lineno <= g.lineno <= _last_line(old)]
         new = [n for n in ast.walk(new_node) if isinstance(n, ast.Global)]
         top.globals_ = tuple(sorted([*kept, *new], key=lambda g: g.lineno))
+        calls = [c for c in top.registrations if not _within(c, old)]
+        calls += [
+            n
+            for n in ast.walk(new_node)
+            if isinstance(n, ast.Call) and _terminal(n.func) in _REGISTRATIONS
+        ]
+        top.registrations = tuple(sorted(calls, key=lambda c: (c.lineno, c.col_offset)))
         top.current()  # forgets its stubs
         top._stubs.clear()
     for later in state.tops[target.top + 1 :]:
@@ -520,9 +632,27 @@ def _replace_member(
 
 def _top(node: ast.stmt) -> _Top:
     header = _header_parts(node) if isinstance(node, _DEFINITIONS) else [node]
-    globals_ = tuple(n for n in ast.walk(node) if isinstance(n, ast.Global))
     header_refs = frozenset().union(*(_refs(part) for part in header))
-    return _Top(node, _refs(node), header_refs, _bound(node), _contains_import(node), globals_)
+    refs: set[str] = set()
+    globals_: list[ast.Global] = []
+    registrations: list[ast.Call] = []
+    for child in ast.walk(node):
+        kind = type(child)
+        if kind is ast.Name:
+            refs.add(child.id)  # type: ignore[attr-defined]
+        elif kind is ast.Global:
+            globals_.append(child)  # type: ignore[arg-type]
+        elif isinstance(child, ast.Call) and _terminal(child.func) in _REGISTRATIONS:
+            registrations.append(child)
+    return _Top(
+        node,
+        frozenset(refs),
+        header_refs,
+        _bound(node),
+        _contains_import(node),
+        tuple(globals_),
+        tuple(registrations),
+    )
 
 
 def _header_parts(node: ast.stmt) -> list[ast.AST]:

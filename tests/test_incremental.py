@@ -235,6 +235,8 @@ def body_edit(text: str, rng: random.Random) -> str:
         for s in f.body
         if not lines[s.lineno - 1][: s.col_offset].strip() and not _decorators(s)
     ]
+    if not statements:
+        return edit(text, rng)
     statement = rng.choice(statements)
     new = " " * statement.col_offset + rng.choice(BODY_LINES[:14]) + "\n"
     at = statement.lineno - 1
@@ -257,3 +259,94 @@ def test_incremental_path_is_taken() -> None:
             assert incremental(checker, text) == full(text, str(path))
             modes[checker.last_mode] += 1
     assert modes["incremental"] >= 0.7 * sum(modes.values()), modes
+
+
+SCENARIOS = {
+    # where and under which prefix a router is included (read by FAS304)
+    "router included": (
+        "from fastapi import APIRouter, FastAPI, Path\n"
+        "router = APIRouter()\n"
+        "@router.get('/items')\n"
+        "async def items(item_id: int = Path()):\n"
+        "    return {}  # EDIT\n"
+        "main = FastAPI()\n"
+        "main.include_router(router)\n",
+        "    x = 1\n",
+    ),
+    "router prefix in a function": (
+        "from fastapi import APIRouter, FastAPI, Path\n"
+        "router = APIRouter()\n"
+        "@router.get('/items')\n"
+        "async def items(item_id: int = Path()):\n"
+        "    return {}  # EDIT\n"
+        "main = FastAPI()\n"
+        "main.include_router(router)\n"
+        "def build() -> FastAPI:\n"
+        "    app = FastAPI()\n"
+        "    app.include_router(router, prefix='/{item_id}')\n"
+        "    return app\n",
+        "    x = 1\n",
+    ),
+    # a dependency turned into a generator: the route using it reads its body
+    "dependency body": (
+        "from fastapi import Depends, FastAPI\n"
+        "from sqlalchemy.orm import Session\n"
+        "app = FastAPI()\n"
+        "def get_db():\n"
+        "    db = Session()\n"
+        "    return db  # EDIT\n"
+        "@app.get('/')\n"
+        "async def read(db: Session = Depends(get_db)):\n"
+        "    return db.query(object).all()\n",
+        "    yield db\n",
+    ),
+    # a method's sibling coroutine, called without await
+    "method calling a sibling": (
+        "import asyncio\n"
+        "class Service:\n"
+        "    async def fetch(self):\n"
+        "        await asyncio.sleep(0)\n"
+        "    async def run(self):\n"
+        "        await self.fetch()  # EDIT\n",
+        "        self.fetch()\n",
+    ),
+    # print in a route, with the module's logger defined far from it
+    "logger": (
+        "import logging\n"
+        "from fastapi import FastAPI\n"
+        "app = FastAPI()\n"
+        "@app.get('/')\n"
+        "async def index():\n"
+        "    return {}  # EDIT\n"
+        "log = logging.getLogger(__name__)\n",
+        "    print('hello')\n",
+    ),
+    # a class dependency's __init__ read at the route using it
+    "class dependency init": (
+        "from fastapi import Depends, FastAPI\n"
+        "app = FastAPI()\n"
+        "class Pager:\n"
+        "    def __init__(self, page: int = 1):\n"
+        "        self.page = page  # EDIT\n"
+        "@app.get('/{page}')\n"
+        "async def pages(pager: Pager = Depends()):\n"
+        "    return pager.page\n",
+        "        self.size = 10\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_scenarios(name: str) -> None:
+    """Edits whose effect reaches statements other than the edited function."""
+    text, inserted = SCENARIOS[name]
+    checker = IncrementalChecker("scenario.py", RULES)
+    assert incremental(checker, text) == full(text, "scenario.py")
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "# EDIT" in line)
+    for where in (at, at + 1):
+        edited = "".join([*lines[:where], inserted, *lines[where:]])
+        checker = IncrementalChecker("scenario.py", RULES)
+        checker.check(text)
+        assert incremental(checker, edited) == full(edited, "scenario.py")
+        assert checker.last_mode == "incremental", checker.last_reason
