@@ -372,9 +372,9 @@ def _refresh_support(capabilities: types.ClientCapabilities) -> bool:
 
 
 def create_server() -> FastAPILintServer:
-    from fastapi_lsp import code_actions, configuration, documents, hover
+    from fastapi_lsp import code_actions, configuration, documents, hover, routes
 
     server = FastAPILintServer()
-    for feature_module in (configuration, documents, code_actions, hover):
+    for feature_module in (configuration, documents, code_actions, hover, routes):
         feature_module.register(server)
     return server

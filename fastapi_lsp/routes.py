@@ -1,0 +1,103 @@
+"""The custom request ``fastapi-lint/routes``: the route table of the workspace.
+
+Params ``{}``; the result is a list of ``{method, path, name, uri, range}``, one per method of
+every path operation the project index resolves (router prefixes and include chains applied),
+in the order the apps register them; ``range`` spans the handler's ``def`` and name. Editors
+use it for a route list or a "go to route" picker.
+
+Each workspace folder (the root when there is none) has a ``WorkspaceIndex``: the first
+request builds it in a worker thread; later requests refresh only the files that changed on
+disk or in the editor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from fastapi_lint.config import find_config_file, load_settings
+from fastapi_lint.diagnostics import Position
+from fastapi_lint.project.index import RouteEntry
+from fastapi_lint.project.workspace import WorkspaceIndex
+from fastapi_lint.source import SourceText
+from fastapi_lsp.convert import to_lsp_range
+from fastapi_lsp.server import FastAPILintServer
+
+ROUTES = "fastapi-lint/routes"
+
+_INDEXES: weakref.WeakKeyDictionary[FastAPILintServer, dict[str, WorkspaceIndex]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def register(server: FastAPILintServer) -> None:
+    @server.feature(ROUTES)
+    async def routes(ls: FastAPILintServer, params: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for workspace in workspace_indexes(ls):
+            await asyncio.to_thread(workspace.refresh, open_texts(ls))
+            found.extend(route_items(ls, workspace.index.routes))
+        return found
+
+
+def workspace_indexes(ls: FastAPILintServer) -> list[WorkspaceIndex]:
+    table = _INDEXES.setdefault(ls, {})
+    roots = [to_fs_path(f.uri) for f in ls.workspace.folders.values()]
+    if not roots and ls.workspace.root_path:
+        roots = [ls.workspace.root_path]
+    found = []
+    for root in roots:
+        if not root or not Path(root).is_dir():
+            continue
+        if root not in table:
+            directory = Path(root).resolve()
+            settings = load_settings(find_config_file(directory), directory)
+            table[root] = WorkspaceIndex(directory, settings)
+        found.append(table[root])
+    return found
+
+
+def open_texts(ls: FastAPILintServer) -> dict[str, str]:
+    texts = {}
+    for document in list(ls.workspace.text_documents.values()):
+        if document.uri.startswith("file:") and document.path.endswith(".py"):
+            texts[Path(document.path).resolve().as_posix()] = document.source
+    return texts
+
+
+def route_items(ls: FastAPILintServer, entries: list[RouteEntry]) -> list[dict[str, Any]]:
+    sources: dict[str, SourceText | None] = {}
+    items = []
+    for entry in entries:
+        path = entry.module.path
+        uri = Path(path).as_uri()
+        if path not in sources:
+            sources[path] = ls.source_of(uri)
+        source = sources[path]
+        if source is None or entry.path is None:
+            continue
+        line, col, end_line, end_col = entry.route.handler_span
+        range_ = to_lsp_range(source, Position(line, col), Position(end_line, end_col), ls.encoding)
+        for method in entry.methods:
+            items.append(
+                {
+                    "method": method,
+                    "path": entry.path,
+                    "name": entry.route.handler.replace(".<locals>", ""),
+                    "uri": uri,
+                    "range": _range_json(range_),
+                }
+            )
+    return items
+
+
+def _range_json(range_: types.Range) -> dict[str, dict[str, int]]:
+    return {
+        "start": {"line": range_.start.line, "character": range_.start.character},
+        "end": {"line": range_.end.line, "character": range_.end.character},
+    }
