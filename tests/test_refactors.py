@@ -568,6 +568,15 @@ REFUSALS = {
         "return await",
         "already",
     ),
+    "to-thread-f-string": Refusal(
+        "async def handler():\n    return f'{work(1)}'\n", _to_thread, "return f", "f-string"
+    ),
+    "to-thread-generator": Refusal(
+        "async def handler():\n    items = (work(n) for n in range(3))\n    return items\n",
+        _to_thread,
+        "items = (",
+        "generator expression",
+    ),
     "to-thread-lambda": Refusal(
         "async def handler():\n    f = lambda: work(1)\n    return f\n",
         _to_thread,
@@ -658,6 +667,12 @@ def test_to_thread_keeps_comments_and_layout_of_the_arguments() -> None:
     column = text.splitlines()[line - 1].index("work(2)")
     after = apply(text, wrap_in_to_thread("app.py", text, line, column))
     assert "return (value, (await asyncio.to_thread(work, 2)).bit_length())" in after
+
+
+def test_to_thread_keeps_a_generator_argument_a_generator() -> None:
+    text = APP_HEADER + "\n\nasync def handler():\n    return list(work(n) for n in range(3))\n"
+    after = apply(text, wrap_in_to_thread("app.py", text, line_of(text, "return list")))
+    assert "return await asyncio.to_thread(list, (work(n) for n in range(3)))" in after
 
 
 def test_named_dependency_picks_a_free_name() -> None:

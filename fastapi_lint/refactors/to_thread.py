@@ -9,12 +9,17 @@ comments and the layout of its arguments.
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from fastapi_lint.diagnostics import Edit, Position, node_end, node_start
 from fastapi_lint.facts import ModuleFacts
 from fastapi_lint.facts.coroutines import called_coroutine_function, is_bound_in_function
 from fastapi_lint.fixes import ensure_module_import
 from fastapi_lint.refactors import NotOffered, Refactoring
+
+if TYPE_CHECKING:
+    import libcst
+
 from fastapi_lint.refactors._cst import (
     REWRITE,
     NothingHere,
@@ -125,6 +130,8 @@ def _reason_not_wrappable(facts: ModuleFacts, call: ast.Call) -> str | None:
             break
         if isinstance(ancestor, ast.GeneratorExp):
             return f"`{spelled}(...)` is in a generator expression, which `await` would make async"
+        if isinstance(ancestor, ast.JoinedStr):
+            return f"`{spelled}(...)` is inside an f-string, where positions are not exact"
     return None
 
 
@@ -150,8 +157,9 @@ def _wrapped(facts: ModuleFacts, call: ast.Call, runner: str) -> str:
         if tree.args
         else libcst.MaybeSentinel.DEFAULT,
     )
+    args = [_parenthesised_generator(arg) for arg in tree.args]
     new_call = tree.with_changes(
-        func=libcst.parse_expression(runner), args=[first, *tree.args], lpar=[], rpar=[]
+        func=libcst.parse_expression(runner), args=[first, *args], lpar=[], rpar=[]
     )
     text = f"await {code_of(new_call)}"
     parent = facts.parent(call)
@@ -159,3 +167,13 @@ def _wrapped(facts: ModuleFacts, call: ast.Call, runner: str) -> str:
         isinstance(parent, ast.Call) and parent.func is call
     )
     return f"({text})" if is_primary else text
+
+
+def _parenthesised_generator(arg: libcst.Arg) -> libcst.Arg:
+    """``f(x for x in xs)``: a generator expression is bare only as a sole argument."""
+    import libcst
+
+    value = arg.value
+    if isinstance(value, libcst.GeneratorExp) and not value.lpar:
+        value = value.with_changes(lpar=[libcst.LeftParen()], rpar=[libcst.RightParen()])
+    return arg.with_changes(value=value)
