@@ -479,7 +479,7 @@ def _domain_raises(
         if not isinstance(statement.exc, ast.Call):
             continue
         status, detail, other = http_exception_parts(statement.exc)
-        code = status_of(facts, status)
+        code = status_of(facts.qualified_name, status)
         if code in errors and is_text(detail) and not other:
             found[statement] = errors[code]
     return found

@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_lint.facts import ModuleFacts
-
 ReadFile = Callable[[Path], "str | None"]
 
 JSON_RESPONSES = frozenset({"fastapi.responses.JSONResponse", "starlette.responses.JSONResponse"})
@@ -29,6 +27,7 @@ _SKIPPED_DIRS = frozenset(
     {"node_modules", "__pycache__", "site-packages", "venv", "env", "build", "dist", "tests"}
 )
 MAX_FILES = 2000
+_REGISTRATION = re.compile(r"\.(?:add_)?exception_handler\(")
 
 
 @dataclass(frozen=True)
@@ -40,11 +39,13 @@ class DomainError:
     status: int
 
 
-def status_of(facts: ModuleFacts, expr: ast.expr | None) -> int | None:
+def status_of(
+    qualified_name: Callable[[ast.expr], str | None], expr: ast.expr | None
+) -> int | None:
     """``404`` for ``404`` or ``status.HTTP_404_NOT_FOUND``."""
     if isinstance(expr, ast.Constant) and type(expr.value) is int:
         return expr.value
-    qualified = facts.qualified_name(expr) if expr is not None else None
+    qualified = qualified_name(expr) if expr is not None else None
     if qualified is None:
         return None
     module, _, name = qualified.rpartition(".")
@@ -82,16 +83,19 @@ def project_domain_errors(root: Path, read: ReadFile) -> dict[int, DomainError]:
     found: dict[int, DomainError] = {}
     for path in _python_files(root):
         text = read(path)
-        if text is None or ("FastAPI" not in text and "exception_handler" not in text):
+        if text is None:
+            continue
+        # only the few modules that build an app or register a handler are parsed
+        apps += text.count("FastAPI(")
+        if "exception_handler" not in text or not _REGISTRATION.search(text):
             continue
         try:
-            facts = ModuleFacts.from_text(text, str(path))
+            module = _Module(ast.parse(text, str(path)))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        apps += sum(1 for app in facts.apps.values() if app.kind == "app" and app.call)
-        for name, handler in _registered_handlers(facts):
-            status = _answered_status(facts, handler)
-            error = _exception_class(facts, path, name, read) if status else None
+        for name, handler in module.registered_handlers():
+            status = _answered_status(module, handler)
+            error = _exception_class(module.tree, path, name, read) if status else None
             if status is not None and error is not None:
                 found.setdefault(status, DomainError(error[0], error[1], status))
     return found if apps == 1 else {}
@@ -111,37 +115,78 @@ def _python_files(root: Path) -> Iterator[Path]:
                 yield Path(directory) / file
 
 
-def _registered_handlers(
-    facts: ModuleFacts,
-) -> Iterator[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef]]:
-    """(exception class expression, handler function) of the module's app handlers."""
-    apps = {name for name, app in facts.apps.items() if app.kind == "app"}
-    for func in facts.functions:
-        for decorator in func.node.decorator_list:
-            if (
-                isinstance(decorator, ast.Call)
-                and _is_app_method(decorator.func, apps, "exception_handler")
-                and len(decorator.args) == 1
-            ):
-                yield decorator.args[0], func.node
-    for call in facts.calls:
-        if _is_app_method(call.func, apps, "add_exception_handler") and len(call.args) == 2:
-            handler = facts.resolve_function(call.args[1])
-            if handler is not None:
-                yield call.args[0], handler.node
+class _Module:
+    """A module read with ``ast`` alone (the app module can be huge): its top-level imports
+    and ``FastAPI()`` instances, enough to find exception handlers."""
 
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.imports: dict[str, str] = {}
+        for statement in tree.body:
+            if isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    local = alias.asname or alias.name.split(".")[0]
+                    self.imports[local] = alias.name if alias.asname else local
+            elif isinstance(statement, ast.ImportFrom) and statement.level == 0:
+                for alias in statement.names:
+                    local = alias.asname or alias.name
+                    self.imports[local] = f"{statement.module}.{alias.name}"
+        self.apps = {
+            target.id
+            for statement in tree.body
+            if isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Call)
+            and self.qualified_name(statement.value.func) in ("fastapi.FastAPI",)
+            for target in statement.targets
+            if isinstance(target, ast.Name)
+        }
 
-def _is_app_method(func: ast.expr, apps: set[str], method: str) -> bool:
-    return (
-        isinstance(func, ast.Attribute)
-        and func.attr == method
-        and isinstance(func.value, ast.Name)
-        and func.value.id in apps
-    )
+    def qualified_name(self, expr: ast.expr | None) -> str | None:
+        parts: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            parts.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name) or expr.id not in self.imports:
+            return None
+        qualified = ".".join([self.imports[expr.id], *reversed(parts)])
+        return {"fastapi.applications.FastAPI": "fastapi.FastAPI"}.get(qualified, qualified)
+
+    def registered_handlers(
+        self,
+    ) -> Iterator[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef]]:
+        """(exception class expression, handler function) of the module's app handlers."""
+        functions = {
+            s.name: s
+            for s in self.tree.body
+            if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
+        for statement in self.tree.body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                for decorator in statement.decorator_list:
+                    if (
+                        isinstance(decorator, ast.Call)
+                        and self._is_app_method(decorator.func, "exception_handler")
+                        and len(decorator.args) == 1
+                    ):
+                        yield decorator.args[0], statement
+            elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+                call = statement.value
+                if self._is_app_method(call.func, "add_exception_handler") and len(call.args) == 2:
+                    handler = call.args[1]
+                    if isinstance(handler, ast.Name) and handler.id in functions:
+                        yield call.args[0], functions[handler.id]
+
+    def _is_app_method(self, func: ast.expr, method: str) -> bool:
+        return (
+            isinstance(func, ast.Attribute)
+            and func.attr == method
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.apps
+        )
 
 
 def _answered_status(
-    facts: ModuleFacts, handler: ast.FunctionDef | ast.AsyncFunctionDef
+    module: _Module, handler: ast.FunctionDef | ast.AsyncFunctionDef
 ) -> int | None:
     """The status of a handler whose body is only
     ``return JSONResponse(status_code=S, content={"detail": str(exc)})``."""
@@ -154,7 +199,7 @@ def _answered_status(
     if len(params) != 2 or len(body) != 1 or not isinstance(body[0], ast.Return):
         return None
     call = body[0].value
-    if not isinstance(call, ast.Call) or facts.qualified_name(call.func) not in JSON_RESPONSES:
+    if not isinstance(call, ast.Call) or module.qualified_name(call.func) not in JSON_RESPONSES:
         return None
     content = call.args[0] if call.args else None
     status = None
@@ -167,7 +212,7 @@ def _answered_status(
             return None
     if len(call.args) > 1 or not _is_detail_of(content, params[1].arg):
         return None
-    code = status_of(facts, status)
+    code = status_of(module.qualified_name, status)
     return code if code is not None and code >= 400 else None
 
 
@@ -190,13 +235,13 @@ def _is_detail_of(content: ast.expr | None, exc: str) -> bool:
 
 
 def _exception_class(
-    facts: ModuleFacts, path: Path, expr: ast.expr, read: ReadFile
+    tree: ast.Module, path: Path, expr: ast.expr, read: ReadFile
 ) -> tuple[str, Path] | None:
     """The project class an exception handler is registered for: (name, defining module),
     when it keeps ``Exception``'s constructor and ``__str__``."""
     if not isinstance(expr, ast.Name):
         return None
-    located = _locate(facts.tree, path, expr.id, read)
+    located = _locate(tree, path, expr.id, read)
     if located is None:
         return None
     name, where, tree = located
