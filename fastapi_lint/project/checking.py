@@ -66,6 +66,7 @@ def check_project(
     index_only = [p for p in every_file if p.resolve() not in seen]
     scope: ProjectScope = scope_for(root, [*checked, *index_only])
     reports, index = check_and_index(checked, index_only, settings, mode, scope, jobs)
+    index.offer_actions = False  # editor-only fixes: the command line never applies them
     merge_project_findings(reports, index, settings)
     return reports
 

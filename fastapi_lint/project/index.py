@@ -89,6 +89,9 @@ class ProjectIndex:
     summaries: dict[str, ModuleSummary] = field(default_factory=dict)  # by path
     # texts of files the language server holds open, which may differ from the disk
     texts: dict[str, str] = field(default_factory=dict)
+    # whether rules build editor-only fixes, which parse the reported file again; the command
+    # line, which never applies them, turns this off
+    offer_actions: bool = True
 
     @classmethod
     def from_summaries(cls, summaries: Iterable[ModuleSummary]) -> ProjectIndex:
@@ -112,7 +115,7 @@ class ProjectIndex:
         for name in ("modules", "ambiguous", "roots", "_importers", "_instances",
                      "_registrations", "_functions", "_calls_by_caller", "_resolved",
                      "routes", "_chains", "unresolved_includes", "dependency_graph",
-                     "bare_dependencies"):  # fmt: skip
+                     "bare_dependencies", "_parsed"):  # fmt: skip
             self.__dict__.pop(name, None)
 
     def dependents(self, module: str) -> set[str]:
@@ -120,8 +123,18 @@ class ProjectIndex:
         return {self.modules[m].path for m in self._importers.get(module, ()) if m in self.modules}
 
     def facts_for(self, summary: ModuleSummary) -> ModuleFacts | None:
-        """The file's facts, parsed again (for fixes); None when it changed since."""
-        return facts_for(summary, self.texts.get(summary.path))
+        """The file's facts, parsed again (for fixes) once per version; None when it changed
+        since it was summarised."""
+        if not self.offer_actions:
+            return None
+        key = (summary.path, summary.digest)
+        if key not in self._parsed:
+            self._parsed[key] = facts_for(summary, self.texts.get(summary.path))
+        return self._parsed[key]
+
+    @cached_property
+    def _parsed(self) -> dict[tuple[str, str], ModuleFacts | None]:
+        return {}
 
     # --- modules and names ----------------------------------------------------------------
 
