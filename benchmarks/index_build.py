@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""How fast the project index builds, and what it adds to ``fastapi-lint check``.
+
+On litellm's ``proxy`` package (pinned in ``corpus.py``; every ``.py`` file under it, about
+840 files and 425,000 lines) the script times, each in a fresh subprocess:
+
+1. the index alone (``build_index``: read, parse, summarise every file in worker processes);
+2. ``fastapi-lint check DIR`` (a directory run: module rules, the index, the project rules);
+3. the same run with ``--ignore FAS9`` (no project rule enabled, so no index is built): the
+   difference is what the index costs a check;
+4. ``fastapi-lsp check DIR`` (the Rust peer, installed from the package index into a
+   virtual environment of the cache), unless ``--no-peer``;
+
+and, in this process, the work the language server does when one file changes: summarise
+the file again, replace its summary, rebuild the route table and run the project rules.
+
+The proxy package is copied (with ``litellm/__init__.py``, so that module names stay
+``litellm.proxy.…`` and imports between its modules resolve) into a temporary project with
+its own ``pyproject.toml``: the index covers the package, not the whole litellm release.
+
+Run ``python benchmarks/index_build.py --help``; see ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from compare import FASTAPI_LSP, ensure, ensure_venv, venv_script
+from corpus import DEFAULT_CACHE, ISOLATING_CONFIG, BenchmarkError, CorpusEntry, log, prepare
+
+LITELLM = CorpusEntry("litellm", "1.109.1", "litellm/proxy")
+INDEX_ONLY = """\
+import sys, time
+from pathlib import Path
+from fastapi_lint.config import Settings
+from fastapi_lint.project.build import build_index
+root = Path(sys.argv[1]).resolve()
+start = time.perf_counter()
+index = build_index(root, Settings(root=root, respect_gitignore=False), int(sys.argv[2]))
+routes = index.routes
+print(time.perf_counter() - start, len(index.summaries), len(routes))
+"""
+
+
+def stage(cache: Path, destination: Path) -> Path:
+    corpus = prepare(LITELLM, cache)
+    package = corpus.root / "litellm"
+    target = destination / "litellm"
+    shutil.copytree(package / "proxy", target / "proxy", ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copy2(package / "__init__.py", target / "__init__.py")
+    (destination / "pyproject.toml").write_text(ISOLATING_CONFIG, "utf-8")
+    return destination
+
+
+def timed(argv: Sequence[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, result
+
+
+def repeat(runs: int, run: Callable[[], float]) -> dict[str, Any]:
+    times = [run() for _ in range(runs)]
+    return {"median_s": round(statistics.median(times), 2), "runs_s": [round(t, 2) for t in times]}
+
+
+def time_index(project: Path, jobs: int, runs: int) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+
+    def once() -> float:
+        _, result = timed([sys.executable, "-c", INDEX_ONLY, str(project), str(jobs)], project)
+        if result.returncode != 0:
+            raise BenchmarkError(f"index build failed: {result.stderr.strip()[-500:]}")
+        seconds, files, routes = result.stdout.split()
+        facts.update(files=int(files), routes=int(routes))
+        return float(seconds)
+
+    return {**repeat(runs, once), **facts}
+
+
+def time_check(project: Path, jobs: int, runs: int, *extra: str) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "fastapi_lint", "check", ".", "--exit-zero", "-q"]
+    argv += ["--jobs", str(jobs), "--statistics", *extra]
+
+    def once() -> float:
+        seconds, result = timed(argv, project)
+        if result.returncode != 0:
+            raise BenchmarkError(f"check failed: {result.stderr.strip()[-500:]}")
+        return seconds
+
+    return repeat(runs, once)
+
+
+def time_peer(project: Path, cache: Path, runs: int) -> dict[str, Any] | None:
+    venv = cache / "peers-venv"
+    ensure_venv(venv)
+    if not ensure(venv, FASTAPI_LSP):
+        log(f"{FASTAPI_LSP} is not installable here: its row is skipped")
+        return None
+    argv = [str(venv_script(venv, "fastapi-lsp")), "check", "--format", "json"]
+    return repeat(runs, lambda: timed([*argv, "."], project)[0])
+
+
+def time_one_file_change(project: Path, jobs: int) -> dict[str, Any]:
+    """What the server does on a change: one summary again, the route table, the rules."""
+    from fastapi_lint.config import Settings
+    from fastapi_lint.project.build import build_index, scope_for, summarise_file
+    from fastapi_lint.project.checking import run_project_rules
+    from fastapi_lint.rules import all_rules
+
+    root = project.resolve()
+    index = build_index(root, Settings(root=root, respect_gitignore=False), jobs)
+    scope = scope_for(root, [Path(p) for p in index.summaries])
+    rules = [r for r in all_rules() if r.project_check is not None]
+    run_project_rules(index, rules)
+    by_size = sorted(index.summaries, key=lambda p: Path(p).stat().st_size)
+    picks = {"median-size file": by_size[len(by_size) // 2], "largest file": by_size[-1]}
+    report: dict[str, Any] = {}
+    for label, path in picks.items():
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            summary = summarise_file(Path(path), scope)
+            assert summary is not None
+            index.update(summary)
+            _ = index.routes
+            run_project_rules(index, rules)
+            times.append(time.perf_counter() - start)
+        lines = Path(path).read_text("utf-8", errors="replace").count("\n")
+        report[label] = {
+            "file": Path(path).relative_to(root).as_posix(),
+            "lines": lines,
+            "median_ms": round(statistics.median(times) * 1000, 1),
+        }
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each command")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--no-peer", action="store_true", help="skip fastapi-lsp")
+    parser.add_argument("--json", type=Path, help="also write the report here")
+    args = parser.parse_args(argv)
+    try:
+        with tempfile.TemporaryDirectory(prefix="fastapi-lint-index-") as tmp:
+            project = stage(args.cache_dir, Path(tmp))
+            log("timing the index alone")
+            report: dict[str, Any] = {
+                "corpus": f"{LITELLM.label} {LITELLM.subdirectory}",
+                "jobs": args.jobs,
+                "cpus": os.cpu_count(),
+                "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+                "index_only": time_index(project, args.jobs, args.runs),
+            }
+            log("timing fastapi-lint check (project rules on, then off)")
+            report["check_with_project_rules"] = time_check(project, args.jobs, args.runs)
+            report["check_without_project_rules"] = time_check(
+                project, args.jobs, args.runs, "--ignore", "FAS9"
+            )
+            if not args.no_peer:
+                log("timing fastapi-lsp check")
+                report["fastapi_lsp_check"] = time_peer(project, args.cache_dir, args.runs)
+            log("timing a one-file change")
+            report["one_file_change"] = time_one_file_change(project, args.jobs)
+    except BenchmarkError as error:
+        print(f"index_build.py: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
