@@ -351,6 +351,43 @@ def test_listing_the_action_does_not_load_libcst() -> None:
     assert proc.stdout.split() == ["False", "False"], proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("route_file", "service_file", "class_name"),
+    [
+        ("app/users/router.py", "app/users/service.py", "UserService"),
+        ("app/api/routes/categories.py", "app/services/category_service.py", "CategoryService"),
+        ("app/routers/api_agents.py", "app/services/agent_service.py", "AgentService"),
+        ("app/api/v1/endpoints/addresses.py", "app/services/address_service.py", "AddressService"),
+        ("main.py", "main.py", "ItemService"),
+    ],
+)
+def test_the_layout_names_the_service(
+    route_file: str, service_file: str, class_name: str, tmp_path: Path
+) -> None:
+    path = tmp_path / route_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for package in path.parent.relative_to(tmp_path).parents[:-1]:
+        (tmp_path / package / "__init__.py").write_text("")  # a package all the way up
+    if path.parent != tmp_path:
+        (path.parent / "__init__.py").write_text("")
+    text = dedent(
+        """\
+        from fastapi import APIRouter
+
+        router = APIRouter(prefix="/items")
+
+
+        @router.get("/{item_id}")
+        def read(item_id: int):
+            return {"id": item_id}
+        """
+    )
+    path.write_text(text)
+    result = extract_service(path, text, 7)
+    assert result.title == f"Extract to service `{class_name}`"
+    assert {c.path for c in result.changes} >= {path, tmp_path / service_file}
+
+
 # --- not offered ----------------------------------------------------------------------------
 
 SINGLE_FILE_HEAD = """\

@@ -197,7 +197,7 @@ class _Extraction:
             changes.append(self._route_change(call, None))
             return self._result(changes)
         if target_facts is None:
-            text = _new_module_text(needs.lines(), code, nl)
+            text = _new_module_text(needs.lines(nl), code, nl)
             changes.append(self._route_change(call, self._reference()))
             changes.append(NewFile(target.path, text))
             changes.extend(self._package_files())
@@ -454,8 +454,8 @@ class _Needs:
                 self.add(need)
         return self._extraction.facts.source.segment(*_span(annotation))
 
-    def lines(self) -> list[str]:
-        return import_lines(list(self.needs.values()))
+    def lines(self, newline: str) -> list[str]:
+        return import_lines(list(self.needs.values()), newline)
 
     def edits_for(self, target: ModuleFacts) -> list[Edit]:
         """Import edits for an existing service module; a name it already binds must be the
@@ -467,7 +467,8 @@ class _Needs:
                 continue
             if not _imports_same(target.tree, need):
                 raise NotOffered(f"`{need.bound}` already means something else in {target.path}")
-        return [_new_import_statement(target, line) for line in import_lines(missing)]
+        lines = import_lines(missing, target.source.newline)
+        return [_new_import_statement(target, line) for line in lines]
 
 
 def _imports_same(tree: ast.Module, need: ImportNeed) -> bool:

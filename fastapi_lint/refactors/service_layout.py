@@ -27,7 +27,10 @@ ROUTE_DIRS = frozenset(
 )
 SINGLE_MODULE_STEMS = frozenset({"main", "app", "server", "application", "asgi", "api", "__init__"})
 SERVICE_MODULE_NAMES = ("service.py", "services.py")
+_LAYER_WORDS = ROUTER_STEMS | {"api", "router", "routes", "endpoint", "view"}
 _NOT_RESOURCES = frozenset({"api", "v1", "v2", "v3", "internal", "admin", "public"})
+
+MAX_IMPORT_LINE = 88
 
 ReadFile = Callable[[Path], "str | None"]
 
@@ -57,7 +60,7 @@ def choose_target(path: Path, facts: ModuleFacts, routes: list[Route], read: Rea
     resource = (
         _resource_from_routes(facts, routes)
         if stem in SINGLE_MODULE_STEMS
-        else singular(_identifier(stem))
+        else singular(_without_layer_words(_identifier(stem)))
     ) or "app"
     base = _layered_base(directory)
     if base is not None and stem not in SINGLE_MODULE_STEMS:
@@ -107,6 +110,16 @@ def _resource_from_routes(facts: ModuleFacts, routes: list[Route]) -> str | None
             if word and "{" not in segment and word not in _NOT_RESOURCES:
                 return singular(word)
     return None
+
+
+def _without_layer_words(stem: str) -> str:
+    """``api_agents`` → ``agents``, ``users_router`` → ``users``."""
+    parts = stem.split("_")
+    while len(parts) > 1 and parts[0] in _LAYER_WORDS:
+        parts.pop(0)
+    while len(parts) > 1 and parts[-1] in _LAYER_WORDS:
+        parts.pop()
+    return "_".join(parts)
 
 
 def _identifier(text: str) -> str:
@@ -284,7 +297,7 @@ def _rebased(
     return relative_module(target_dir, location.with_suffix(".py"), known, read)
 
 
-def import_lines(needs: list[ImportNeed]) -> list[str]:
+def import_lines(needs: list[ImportNeed], newline: str = "\n") -> list[str]:
     """Import statements for the needs, one ``from`` statement per module, in a stable order:
     ``import`` statements, absolute ``from`` imports, then relative ones."""
     plain = sorted(
@@ -302,7 +315,16 @@ def import_lines(needs: list[ImportNeed]) -> list[str]:
             if spelled not in names:
                 names.append(spelled)
     ordered = sorted(by_module, key=lambda m: (m.startswith("."), m))
-    return plain + [f"from {module} import {', '.join(by_module[module])}" for module in ordered]
+    return plain + [_from_import(module, by_module[module], newline) for module in ordered]
+
+
+def _from_import(module: str, names: list[str], newline: str) -> str:
+    """``from module import a, b``, one name per line when that is too long."""
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= MAX_IMPORT_LINE:
+        return line
+    listed = "".join(f"    {name},{newline}" for name in names)
+    return f"from {module} import ({newline}{listed})"
 
 
 def imported_class(name: str, tree: ast.Module, source_path: Path, read: ReadFile) -> bool:
