@@ -1,13 +1,19 @@
-"""One document version checked by the core, and the LSP diagnostics made from it."""
+"""One document version checked by the core, and the LSP diagnostics made from it.
+
+Each open document keeps an ``IncrementalChecker``: after an edit inside a function body only
+that function is parsed and checked again, with the same findings a full check would give.
+"""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from lsprotocol import types
 
 from fastapi_lint.diagnostics import Diagnostic
-from fastapi_lint.engine import ParseError, RuleFailure, check_text, fix_text
+from fastapi_lint.engine import ParseError, RuleFailure, fix_text
+from fastapi_lint.incremental import IncrementalChecker
 from fastapi_lint.source import SourceText
 from fastapi_lsp.convert import SourceLookup, to_lsp_diagnostics
 from fastapi_lsp.settings import DocumentSettings
@@ -46,18 +52,49 @@ def analyse(
 ) -> Analysis:
     """Check one document version. A document that does not parse has no findings (the
     user is typing); a rule that raises is recorded in ``failures``, the others still run."""
-    source = SourceText(text)
-    analysis = Analysis(uri, version, source, settings)
+    analysis = Analysis(uri, version, SourceText(text), settings)
     if settings.excluded or not settings.rules:
         return analysis
-    try:
-        result = check_text(text, path, settings.rules, settings.settings)
-    except ParseError as error:
-        analysis.parse_error = str(error)
-        return analysis
+    with _checker_lock(uri):
+        checker = _checker(uri, path, settings)
+        try:
+            result = checker.check(text)
+        except ParseError as error:
+            analysis.parse_error = str(error)
+            return analysis
+        if checker.source is not None:
+            analysis.source = checker.source  # already split into lines
     analysis.diagnostics = tuple(result.diagnostics)
     analysis.failures = tuple(result.failures)
     return analysis
+
+
+# uri → (the settings and path it was made for, the checker); analyses of one document run
+# one at a time (they run in worker threads, and a checker holds the last version)
+_CHECKERS: dict[str, tuple[DocumentSettings, str, IncrementalChecker]] = {}
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def _checker_lock(uri: str) -> threading.Lock:
+    with _LOCKS_LOCK:
+        return _LOCKS.setdefault(uri, threading.Lock())
+
+
+def _checker(uri: str, path: str, settings: DocumentSettings) -> IncrementalChecker:
+    """The document's checker, new when its settings or path changed."""
+    kept = _CHECKERS.get(uri)
+    if kept is not None and kept[0] == settings and kept[1] == path:
+        return kept[2]
+    checker = IncrementalChecker(path, settings.rules, settings.settings)
+    _CHECKERS[uri] = (settings, path, checker)
+    return checker
+
+
+def forget(uri: str) -> None:
+    """The document was closed: its last version is no longer needed."""
+    with _checker_lock(uri):
+        _CHECKERS.pop(uri, None)
 
 
 def fixed_text(text: str, path: str, settings: DocumentSettings) -> str:

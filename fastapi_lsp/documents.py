@@ -6,6 +6,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from fastapi_lint.source import SourceText
+from fastapi_lsp import analysis as checkers
 from fastapi_lsp.analysis import fixed_text
 from fastapi_lsp.convert import text_replacement
 from fastapi_lsp.server import FastAPILintServer
@@ -27,6 +28,7 @@ def register(server: FastAPILintServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: FastAPILintServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.forget(params.text_document.uri)
+        checkers.forget(params.text_document.uri)
 
     @server.feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
