@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ from fastapi_lint.refactors.to_thread import wrap_in_to_thread, wrap_in_to_threa
 from fastapi_lint.source import SourceText
 from fastapi_lsp.convert import SOURCE, data_version, from_lsp_position, text_edit
 from fastapi_lsp.server import FastAPILintServer
+
+logger = logging.getLogger(__name__)
 
 ACTION = "refactor"
 KINDS = (EXTRACT, REWRITE)
@@ -327,13 +330,17 @@ async def _outcome(
         outcome = await asyncio.to_thread(refactor.compute, place)
     except NothingHere as reason:
         outcome = reason
-    except NotOffered as reason:
-        outcome = reason
+    except (NotOffered, RecursionError, MemoryError) as reason:
+        outcome = reason if isinstance(reason, NotOffered) else NotOffered("nesting too deep")
         ls.log(
             f"fastapi-lint: {refactor.name} is not offered at {document.uri}:{start.line}: "
-            f"{reason}",
+            f"{outcome}",
             types.MessageType.Log,
         )
+    except Exception as error:  # a refactoring's bug must not fail the editor's request
+        outcome = NotOffered(f"internal error: {type(error).__name__}: {error}")
+        logger.exception("refactoring %s failed", refactor.name)
+        ls.log(f"fastapi-lint: {refactor.name} failed: {outcome}", types.MessageType.Error)
     _outcomes[key] = outcome
     return outcome
 

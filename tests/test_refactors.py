@@ -827,3 +827,34 @@ def test_refactorings_keep_behaviour_on_project_layouts(case: Any, tmp_path: Pat
     assert got == expected
     assert schema_after == schema_before
     assert not projects.findings(after) - projects.findings(before)
+
+
+# --- every refactoring at every line of the rule fixtures ------------------------------------
+
+FIXTURES = sorted(
+    path
+    for path in (Path(__file__).parent / "fixtures").rglob("*.py")
+    if not path.name.endswith((".fixed.py", ".actions.py"))
+)
+AT_A_LINE: dict[str, Callable[[str, str, int], Refactoring]] = {
+    "annotated": convert_to_annotated,
+    "named-dependency": extract_named_dependency,
+    "lifespan": convert_to_lifespan,
+    "to-thread": wrap_in_to_thread,
+    "gather": rewrite_as_gather,
+}
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_every_line_of_real_looking_code_gets_a_refactoring_or_a_reason(path: Path) -> None:
+    """Nothing raises but NotOffered, and whatever is offered parses."""
+    text = path.read_text("utf-8")
+    for line in range(1, len(text.splitlines()) + 1):
+        for name, refactor in AT_A_LINE.items():
+            try:
+                refactoring = refactor(str(path), text, line)
+            except NotOffered as reason:
+                assert str(reason), (name, line)
+                continue
+            assert refactoring.kind in ("refactor.extract", "refactor.rewrite")
+            ast.parse(apply(text, refactoring))

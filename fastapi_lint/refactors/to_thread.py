@@ -16,10 +16,6 @@ from fastapi_lint.facts import ModuleFacts
 from fastapi_lint.facts.coroutines import called_coroutine_function, is_bound_in_function
 from fastapi_lint.fixes import ensure_module_import
 from fastapi_lint.refactors import NotOffered, Refactoring
-
-if TYPE_CHECKING:
-    import libcst
-
 from fastapi_lint.refactors._cst import (
     REWRITE,
     NothingHere,
@@ -29,6 +25,9 @@ from fastapi_lint.refactors._cst import (
     single_file,
     text_of,
 )
+
+if TYPE_CHECKING:
+    import libcst
 
 # Calls whose callable argument already runs in a worker thread.
 THREAD_RUNNERS = {
