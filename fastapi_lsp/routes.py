@@ -1,9 +1,11 @@
-"""The custom request ``fastapi-lint/routes``: the route table of the workspace.
+"""Routes of the workspace: the custom request ``fastapi-lint/routes``, and route symbols.
 
 Params ``{}``; the result is a list of ``{method, path, name, uri, range}``, one per method of
 every path operation the project index resolves (router prefixes and include chains applied),
 in the order the apps register them; ``range`` spans the handler's ``def`` and name. Editors
-use it for a route list or a "go to route" picker.
+use it for a route list or a "go to route" picker. The same routes are workspace symbols
+(``GET /api/users/{user_id}``, filtered by the query) and, in the file of their handler,
+document symbols.
 
 Each workspace folder (the root when there is none) has a ``WorkspaceIndex``: the first
 request builds it in a worker thread; later requests refresh only the files that changed on
@@ -38,11 +40,57 @@ _INDEXES: weakref.WeakKeyDictionary[FastAPILintServer, dict[str, WorkspaceIndex]
 def register(server: FastAPILintServer) -> None:
     @server.feature(ROUTES)
     async def routes(ls: FastAPILintServer, params: Any) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for workspace in workspace_indexes(ls):
-            await asyncio.to_thread(workspace.refresh, open_texts(ls))
-            found.extend(route_items(ls, workspace.index.routes))
-        return found
+        return [
+            {"method": method, "path": path, "name": name, "uri": uri, "range": _range_json(r)}
+            for method, path, name, uri, r in await resolved_routes(ls)
+        ]
+
+    @server.feature(types.WORKSPACE_SYMBOL)
+    async def workspace_symbols(
+        ls: FastAPILintServer, params: types.WorkspaceSymbolParams
+    ) -> list[types.WorkspaceSymbol]:
+        query = params.query.casefold()
+        return [
+            types.WorkspaceSymbol(
+                name=f"{method} {path}",
+                kind=types.SymbolKind.Function,
+                location=types.Location(uri=uri, range=range_),
+                container_name=name,
+            )
+            for method, path, name, uri, range_ in await resolved_routes(ls)
+            if query in f"{method} {path} {name}".casefold()
+        ]
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    async def document_symbols(
+        ls: FastAPILintServer, params: types.DocumentSymbolParams
+    ) -> list[types.DocumentSymbol]:
+        uri = params.text_document.uri
+        path = to_fs_path(uri)
+        wanted = Path(path).resolve().as_uri() if path else uri
+        return [
+            types.DocumentSymbol(
+                name=f"{method} {route_path}",
+                kind=types.SymbolKind.Function,
+                range=range_,
+                selection_range=range_,
+                detail=name,
+            )
+            for method, route_path, name, route_uri, range_ in await resolved_routes(ls)
+            if route_uri == wanted
+        ]
+
+
+RouteItem = tuple[str, str, str, str, types.Range]  # method, full path, handler, uri, range
+
+
+async def resolved_routes(ls: FastAPILintServer) -> list[RouteItem]:
+    """Every route of the workspace with a known full path, the index refreshed first."""
+    found: list[RouteItem] = []
+    for workspace in workspace_indexes(ls):
+        await asyncio.to_thread(workspace.refresh, open_texts(ls))
+        found.extend(route_items(ls, workspace.index.routes))
+    return found
 
 
 def workspace_indexes(ls: FastAPILintServer) -> list[WorkspaceIndex]:
@@ -70,9 +118,9 @@ def open_texts(ls: FastAPILintServer) -> dict[str, str]:
     return texts
 
 
-def route_items(ls: FastAPILintServer, entries: list[RouteEntry]) -> list[dict[str, Any]]:
+def route_items(ls: FastAPILintServer, entries: list[RouteEntry]) -> list[RouteItem]:
     sources: dict[str, SourceText | None] = {}
-    items = []
+    items: list[RouteItem] = []
     for entry in entries:
         path = entry.module.path
         uri = Path(path).as_uri()
@@ -83,16 +131,8 @@ def route_items(ls: FastAPILintServer, entries: list[RouteEntry]) -> list[dict[s
             continue
         line, col, end_line, end_col = entry.route.handler_span
         range_ = to_lsp_range(source, Position(line, col), Position(end_line, end_col), ls.encoding)
-        for method in entry.methods:
-            items.append(
-                {
-                    "method": method,
-                    "path": entry.path,
-                    "name": entry.route.handler.replace(".<locals>", ""),
-                    "uri": uri,
-                    "range": _range_json(range_),
-                }
-            )
+        name = entry.route.handler.replace(".<locals>", "")
+        items.extend((method, entry.path, name, uri, range_) for method in entry.methods)
     return items
 
 

@@ -136,3 +136,34 @@ async def test_routes_of_a_workspace_without_apps(client: RecordingClient, tmp_p
     (tmp_path / "broken.py").write_text("def (:\n", "utf-8")
     await initialize(client, tmp_path)
     assert await routes(client) == []
+
+
+async def test_routes_are_workspace_and_document_symbols(
+    client: RecordingClient, shop: Path
+) -> None:
+    await initialize(client, shop)
+    symbols = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="orders"))
+    assert symbols is not None
+    names = [s.name for s in symbols]
+    assert names == [
+        "GET /api/v1/orders/",
+        "GET /api/v1/orders/{order_id}",
+        "PATCH /api/v1/orders/{order_id}",
+    ]
+    everything = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))
+    assert everything is not None and len(everything) == 7
+
+    products = shop / "src/shop/api/v1/products.py"
+    document = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(
+            text_document=types.TextDocumentIdentifier(uri=products.resolve().as_uri())
+        )
+    )
+    assert document is not None
+    assert [(s.name, getattr(s, "detail", None)) for s in document] == [
+        ("GET /api/v1/products/{sku}", "product_detail"),
+        ("HEAD /api/v1/products/{sku}", "product_detail"),
+    ]
+    first = document[0]
+    assert isinstance(first, types.DocumentSymbol)
+    assert first.range.start.line == 5
