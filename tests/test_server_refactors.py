@@ -62,6 +62,7 @@ async def initialize(
     lazy: bool = True,
     document_changes: bool = True,
     create: bool = True,
+    options: dict[str, Any] | None = None,
 ) -> types.InitializeResult:
     caps = capabilities(client.encoding)
     assert caps.workspace is not None and caps.text_document is not None
@@ -78,7 +79,7 @@ async def initialize(
             capabilities=caps,
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")],
-            initialization_options={"select": SELECT},
+            initialization_options={"select": SELECT, **(options or {})},
         )
     )
 
@@ -206,6 +207,37 @@ async def test_a_rule_fix_is_not_repeated_as_a_refactoring(
     assert 'app = FastAPI(title="dashboard", lifespan=lifespan)' in after
 
 
+BLOCKING = """\
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/")
+async def root() -> str:
+    return requests.get("https://example.com", timeout=1).text
+"""
+
+
+async def test_the_to_thread_fix_of_fas101_is_offered_once(
+    client: RecordingClient, tmp_path: Path
+) -> None:
+    await initialize(client, tmp_path)
+    uri = (tmp_path / "app.py").as_uri()
+    diagnostics = await open_document(client, uri, BLOCKING)
+    blocking = [d for d in diagnostics if d.code == "FAS101"]
+    assert len(blocking) == 1
+    actions = await actions_at(client, uri, blocking[0].range, diagnostics=blocking)
+    in_thread = [a for a in actions if "in a worker thread" in a.title]
+    assert [a.kind for a in in_thread] == [types.CodeActionKind.QuickFix]
+    refactors = await actions_at(
+        client, uri, blocking[0].range, only=["refactor"], diagnostics=blocking
+    )
+    refactor = by_title(refactors, "Run `requests.get` in a worker thread")
+    assert list(refactor.diagnostics or []) == blocking
+
+
 async def test_finding_gets_its_refactoring_away_from_the_cursor(
     client: RecordingClient, tmp_path: Path
 ) -> None:
@@ -323,6 +355,25 @@ async def test_extract_service_creates_its_module_when_the_client_can(
         assert inserted.new_text == new_file.text
     routed = apply_edits(text, edits_of(resolved.edit, uri), client.encoding)
     assert routed == core_result_for(text, core, router)
+
+
+async def test_fat_route_gets_extract_to_service(client: RecordingClient, tmp_path: Path) -> None:
+    extract_service_or_skip()
+    router = vertical_slice(tmp_path)
+    text = router.read_text("utf-8")
+    await initialize(client, tmp_path, options={"fat-route": {"max-statements": 2}})
+    uri = router.as_uri()
+    fat = [d for d in await open_document(client, uri, text) if d.code == "FAS601"]
+    assert len(fat) == 1
+    origin = types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
+    )
+    actions = await actions_at(client, uri, origin, only=["refactor"], diagnostics=fat)
+    extract = by_title(actions, "Extract to service")
+    assert extract.kind == types.CodeActionKind.RefactorExtract
+    assert list(extract.diagnostics or []) == fat
+    resolved = await client.code_action_resolve_async(extract)
+    assert resolved.edit is not None and resolved.edit.document_changes
 
 
 def core_result_for(text: str, refactoring: Refactoring, path: Path) -> str:
