@@ -126,6 +126,7 @@ CASES = [
             Call("PUT", "/products/pear", {"sku": "pear", "price": 3.5, "tags": ["fruit"]}),
             Call("PUT", "/products/apple", {"sku": "apple", "price": 2.5, "tags": ["red"]}),
             Call("PUT", "/products/kiwi", {"sku": "kiwi", "price": 1, "tags": ["2nd"]}),
+            Call("PUT", "/products/gold", {"sku": "gold", "price": 1000}),
             Call("GET", "/products/apple/price"),
             Call("GET", "/health"),
         ),
@@ -614,6 +615,32 @@ def test_existing_class_without_a_provider_is_not_guessed(tmp_path: Path) -> Non
     router = tmp_path / "store/orders/router.py"
     with pytest.raises(NotOffered, match="no provider function"):
         extract_service(router, router.read_text(), handler_line(router, "cancel_order"))
+
+
+def test_an_existing_provider_must_not_add_dependencies(tmp_path: Path) -> None:
+    shutil.copytree(APPS / "existing", tmp_path, dirs_exist_ok=True)
+    service = tmp_path / "store/orders/service.py"
+    service.write_text(
+        service.read_text()
+        .replace("import FakeSession, get_session", "import FakeSession, get_clock, get_session")
+        .replace(
+            "(session: Annotated[FakeSession, Depends(get_session)])",
+            "(session: Annotated[FakeSession, Depends(get_session)], "
+            "clock: Annotated[str, Depends(get_clock)])",
+        )
+    )
+    router = tmp_path / "store/orders/router.py"
+    text = router.read_text()
+    # without the clock, the route would now resolve a dependency it did not before
+    text = text.replace("    now: Annotated[str, Depends(get_clock)],\n", "").replace(
+        "cancelled_at=now", "cancelled_at=None"
+    )
+    with pytest.raises(NotOffered, match="which dependencies the route resolves"):
+        extract_service(router, text, handler_line_in(text, "cancel_order"))
+
+
+def handler_line_in(text: str, name: str) -> int:
+    return next(i for i, t in enumerate(text.splitlines(), 1) if f"def {name}(" in t) + 1
 
 
 def test_existing_method_name_is_not_overwritten(tmp_path: Path) -> None:

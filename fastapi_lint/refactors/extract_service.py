@@ -29,7 +29,12 @@ from fastapi_lint.refactors.service_analysis import (
     module_binds,
 )
 from fastapi_lint.refactors.service_errors import DomainError, project_domain_errors
-from fastapi_lint.refactors.service_existing import ExistingService, find_existing_service
+from fastapi_lint.refactors.service_existing import (
+    DependencyKey,
+    ExistingService,
+    find_existing_service,
+    route_dependency_key,
+)
 from fastapi_lint.refactors.service_layout import (
     ImportNeed,
     Target,
@@ -148,7 +153,9 @@ class _Extraction:
         target_text = self.read(self.target.path)
         target_facts = _parse(target_text, self.target.path) if target_text is not None else None
         existing = (
-            find_existing_service(target_facts, self.target.class_name, self.target.path)
+            find_existing_service(
+                target_facts, self.target.class_name, self.target.path, self.target.same_file
+            )
             if target_facts is not None
             else None
         )
@@ -185,7 +192,8 @@ class _Extraction:
         nl = rendering.newline
         code = f"{class_text}{nl}{nl}{provider}"
         dropped = [r for r in resources if r.name not in analysis.shared_resources]
-        call = self._call(spec, dropped, self.target.class_name, self.target.provider_name)
+        keys = [self._route_key(r) for r in resources]
+        call = self._call(spec, dropped, target.class_name, target.provider_name, [*keys])
         changes: list[FileEdit | NewFile] = []
         if target.same_file:
             first = min(
@@ -233,7 +241,7 @@ class _Extraction:
             for r in analysis.resources
             if held[r.name] is not None and r.name not in analysis.shared_resources
         ]
-        call = self._call(spec, dropped, existing.name, existing.provider)
+        call = self._call(spec, dropped, existing.name, existing.provider, existing.provider_keys)
         insert = _after_line(target_facts.source, existing.end_line, f"{nl}{text}")
         if self.target.same_file:
             self.route_file_edits.append(insert)
@@ -313,7 +321,12 @@ class _Extraction:
         return error.name
 
     def _call(
-        self, spec: MethodSpec, dropped: list[Parameter], class_name: str, provider: str
+        self,
+        spec: MethodSpec,
+        dropped: list[Parameter],
+        class_name: str,
+        provider: str,
+        provider_keys: list[DependencyKey | None],
     ) -> ServiceCall:
         annotated, edit_a = ensure_from_import(self.facts, "typing", "Annotated")
         depends, edit_d = ensure_from_import(self.facts, "fastapi", "Depends")
@@ -326,7 +339,14 @@ class _Extraction:
             arguments=[name for name, _ in spec.parameters],
             is_async=spec.is_async,
             dropped=dropped,
+            provider_keys=provider_keys,
         )
+
+    def _route_key(self, resource: Parameter) -> DependencyKey:
+        for use in self.facts.dependencies_of(self.analysis.handler):
+            if use.parameter is resource.node:
+                return route_dependency_key(self.facts.tree, use.callable_expr, resource.name)
+        return (resource.name, "<unknown>")
 
     def _provider_spellings(
         self, needs: _Needs, target_facts: ModuleFacts | None

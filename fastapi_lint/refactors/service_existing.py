@@ -29,6 +29,10 @@ class ExistingService:
     provider: str
     # the dependency each stored attribute holds
     attributes: dict[DependencyKey, str] = field(default_factory=dict)
+    # what FastAPI resolves for the provider, in order (None: not a shareable dependency)
+    provider_keys: list[DependencyKey | None] = field(default_factory=list)
+
+    same_module: bool = False  # the class lives in the route's own module
 
     def attribute_for(
         self, facts: ModuleFacts, handler: FunctionInfo, resource: Parameter
@@ -38,13 +42,13 @@ class ExistingService:
             if use.parameter is resource.node and use.kind == "Depends":
                 if _uses_cache_off(use.call):
                     return None
-                key = dependency_key(facts.tree, use.callable_expr)
+                key = _key(facts.tree, use.callable_expr, self.same_module)
                 return self.attributes.get(key) if key is not None else None
         return None
 
 
 def find_existing_service(
-    facts: ModuleFacts, class_name: str, path: Path
+    facts: ModuleFacts, class_name: str, path: Path, same_module: bool
 ) -> ExistingService | None:
     node = next(
         (
@@ -70,10 +74,39 @@ def find_existing_service(
         body_indent=facts.source.indentation(first.lineno),
         end_line=node.end_lineno or node.lineno,
         provider=provider.name,
+        same_module=same_module,
     )
     if call is not None:
-        service.attributes = _held_dependencies(facts, node, provider, call)
+        service.attributes = _held_dependencies(facts, node, provider, call, same_module)
+    service.provider_keys = _provider_keys(facts, provider, same_module)
     return service
+
+
+def _provider_keys(
+    facts: ModuleFacts, provider: ast.FunctionDef | ast.AsyncFunctionDef, same_module: bool
+) -> list[DependencyKey | None]:
+    """The provider's parameters as dependencies; a parameter FastAPI would read from the
+    request (or a dependency that is not cached per request) is None."""
+    info = facts.function_info(provider)
+    uses = {
+        use.parameter.arg: use
+        for use in facts.dependencies_of(info)
+        if use.parameter is not None and use.kind == "Depends"
+    }
+    keys: list[DependencyKey | None] = []
+    for param in [*provider.args.args, *provider.args.kwonlyargs]:
+        use = uses.get(param.arg)
+        if use is None or _uses_cache_off(use.call):
+            keys.append(None)
+        else:
+            keys.append(_key(facts.tree, use.callable_expr, same_module))
+    return keys
+
+
+def _key(tree: ast.Module, expr: ast.expr | None, same_module: bool) -> DependencyKey | None:
+    if same_module:
+        return route_dependency_key(tree, expr, "")
+    return dependency_key(tree, expr)
 
 
 def _provider(
@@ -104,6 +137,7 @@ def _held_dependencies(
     node: ast.ClassDef,
     provider: ast.FunctionDef | ast.AsyncFunctionDef,
     call: ast.Call,
+    same_module: bool,
 ) -> dict[DependencyKey, str]:
     init = next(
         (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
@@ -116,7 +150,7 @@ def _held_dependencies(
     keys: dict[str, DependencyKey] = {}
     for use in facts.dependencies_of(provider_info):
         if use.parameter is not None and use.kind == "Depends" and not _uses_cache_off(use.call):
-            key = dependency_key(facts.tree, use.callable_expr)
+            key = _key(facts.tree, use.callable_expr, same_module)
             if key is not None:
                 keys[use.parameter.arg] = key
     held: dict[DependencyKey, str] = {}
@@ -153,6 +187,15 @@ def _uses_cache_off(call: ast.Call) -> bool:
         k.arg == "use_cache" and not (isinstance(k.value, ast.Constant) and k.value.value is True)
         for k in call.keywords
     )
+
+
+def route_dependency_key(tree: ast.Module, expr: ast.expr | None, parameter: str) -> DependencyKey:
+    """A key for a dependency of the route's own module: the shared key when it is imported,
+    else its text there (the same text means the same function within one module)."""
+    key = dependency_key(tree, expr)
+    if key is not None:
+        return key
+    return (ast.unparse(expr), "<this module>") if expr is not None else (parameter, "<unknown>")
 
 
 def dependency_key(tree: ast.Module, expr: ast.expr | None) -> DependencyKey | None:

@@ -22,6 +22,7 @@ from fastapi_lint.facts.signatures import (
 )
 from fastapi_lint.refactors import NotOffered
 from fastapi_lint.refactors.service_analysis import HandlerAnalysis, Parameter
+from fastapi_lint.refactors.service_existing import DependencyKey, route_dependency_key
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class ServiceCall:
     arguments: list[str]
     is_async: bool
     dropped: list[Parameter]  # resource parameters only the service uses
+    provider_keys: list[DependencyKey | None]  # the provider's dependencies, in order
 
 
 def route_edits(analysis: HandlerAnalysis, call: ServiceCall) -> list[Edit]:
@@ -174,7 +176,7 @@ def _parameter_text(text: str, func: ast.FunctionDef, param: ast.arg) -> str:
 def _parameter_edits(analysis: HandlerAnalysis, call: ServiceCall) -> list[Edit]:
     func = analysis.handler
     args = func.node.args
-    _check_dependency_order(analysis, call.dropped)
+    _check_dependency_order(analysis, call)
     tokens = _parameter_list_tokens(analysis)
     commas = [t for t in tokens if t[0] == ","]
     if not call.dropped:
@@ -220,22 +222,57 @@ def _star(analysis: HandlerAnalysis, before: ast.arg) -> str:
     return f"*,{source.newline}{source.indentation(start.line)}"
 
 
-def _check_dependency_order(analysis: HandlerAnalysis, dropped: list[Parameter]) -> None:
-    """The moved resources must be neighbours among the injected parameters: the service
-    takes their place, so no other dependency may run between them."""
-    if len(dropped) < 2:
-        return
-    injected = [p for p in analysis.parameters if _is_injected(analysis, p)]
-    indices = [injected.index(p) for p in dropped if p in injected]
-    if not indices:
-        return
-    between = injected[min(indices) : max(indices) + 1]
-    for parameter in between:
-        if parameter not in dropped:
-            raise NotOffered(
-                f"moving {', '.join(f'`{p.name}`' for p in dropped)} into the service would "
-                f"change when the dependency of `{parameter.name}` runs"
-            )
+def _check_dependency_order(analysis: HandlerAnalysis, call: ServiceCall) -> None:
+    """FastAPI must resolve the same dependencies in the same order: the route's own, with
+    the provider's taking the place of the first moved resource (a dependency resolved a
+    second time in a request is taken from the cache and runs nothing)."""
+    if any(key is None for key in call.provider_keys):
+        raise NotOffered("the service's provider takes a parameter that is not a cached dependency")
+    facts = analysis.facts
+    uses = {
+        use.parameter: use
+        for use in facts.dependencies_of(analysis.handler)
+        if use.parameter is not None
+    }
+    position = (
+        analysis.parameters.index(call.dropped[0]) if call.dropped else len(analysis.parameters)
+    )
+    before: list[object] = []
+    kept_before: list[object] = []
+    kept_after: list[object] = []
+    for index, parameter in enumerate(analysis.parameters):
+        use = uses.get(parameter.node)
+        if use is None:
+            continue
+        key: object = route_dependency_key(facts.tree, use.callable_expr, parameter.name)
+        if use.kind != "Depends" or _cache_off(use.call):
+            if parameter in call.dropped or parameter.name in analysis.shared_resources:
+                raise NotOffered(f"the dependency of `{parameter.name}` is not cached per request")
+            key = ("uncached", parameter.name)
+        before.append(key)
+        if parameter not in call.dropped:
+            (kept_before if index < position else kept_after).append(key)
+    resolved = _first_occurrences([*kept_before, *call.provider_keys, *kept_after])
+    if resolved != _first_occurrences(before):
+        raise NotOffered(
+            "injecting the service would change which dependencies the route resolves, "
+            "or their order"
+        )
+
+
+def _cache_off(call: ast.Call) -> bool:
+    return any(
+        k.arg == "use_cache" and not (isinstance(k.value, ast.Constant) and k.value.value is True)
+        for k in call.keywords
+    )
+
+
+def _first_occurrences(keys: list[object]) -> list[object]:
+    seen: list[object] = []
+    for key in keys:
+        if key not in seen:
+            seen.append(key)
+    return seen
 
 
 def _is_injected(analysis: HandlerAnalysis, parameter: Parameter) -> bool:

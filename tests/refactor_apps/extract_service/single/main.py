@@ -68,9 +68,14 @@ async def product_price(
 
 @app.put("/products/{sku}", status_code=201)
 async def put_product(
-    sku: str, product: Product, session: Annotated[FakeAsyncSession, Depends(get_session)]
+    sku: str,
+    product: Product,
+    session: Annotated[FakeAsyncSession, Depends(get_session)],
+    rates_client: Annotated[FakeRatesClient, Depends(get_rates_client)],
 ):
     existing = await session.get(sku)
+    if product.price > 100 * await rates_client.rate("EUR"):
+        return {"error": "too expensive"}
     tags = sorted({*product.tags, *(existing or {}).get("tags", [])})
     for tag in tags:
         if not tag.isalpha():
