@@ -205,6 +205,7 @@ class IncrementalChecker:
         self.max_share = MAX_SHARE
         self.min_lines = MIN_LINES
         self._state: _State | None = None
+        self._summary: tuple[ast.stmt, Counter[str], Counter[tuple[str, str]]] | None = None
         self.source: SourceText | None = None  # of the last version checked
         # "full", "incremental" or "unchanged", and why the last check was full: for tests
         # and benchmarks
@@ -268,17 +269,20 @@ class IncrementalChecker:
     # --- incremental check ------------------------------------------------------------------
 
     def _incremental(self, state: _State, text: str) -> CheckResult:
-        lines = _split_lines(text)
-        first, old_last, new_last = _changed_lines(state.lines, lines)
+        lines, first, old_last, new_last = _diff(state.text, state.lines, text)
         delta = new_last - old_last
         target = _find_target(state, first, max(old_last, first))
         old_node = target.node
         new_node = _reparse(lines, old_node, old_node.end_lineno or old_node.lineno, delta)
         if _header(new_node) != _header(old_node):
             raise _Fallback("the function's header changed")
-        if _app_summary(old_node, state.app_names) != _app_summary(new_node, state.app_names):
+        names = frozenset(state.binders)
+        old_summary = self._summaries(old_node, state.app_names, names)
+        new_summary = self._summaries(new_node, state.app_names, names)
+        if old_summary[0] != new_summary[0]:
             raise _Fallback("a module-wide summary of the function changed")
-        changed = _changed_references(old_node, new_node, frozenset(state.binders))
+        before, after = old_summary[1], new_summary[1]
+        changed = {name for name, _ in (before - after) + (after - before)}
         group = _group(state, target, changed)
         old_span = (_first_line(old_node), old_node.end_lineno or old_node.lineno)
         dropped = [old_span] + [(state.tops[i].start, state.tops[i].end) for i in group]
@@ -305,6 +309,19 @@ class IncrementalChecker:
         self._state = state
         self.source = source
         return CheckResult(list(state.diagnostics))
+
+    def _summaries(
+        self, node: ast.stmt, app_names: frozenset[str], names: frozenset[str]
+    ) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+        """What module-wide facts read from a function, and how it uses module-level names;
+        the edited function's are kept for the next edit, which starts from it."""
+        cached = self._summary
+        if cached is not None and cached[0] is node:
+            return cached[1], cached[2]
+        app_summary = _app_summary(node, app_names)
+        references = _reference_keys(node, names)
+        self._summary = (node, app_summary, references)
+        return app_summary, references
 
     def _mini_module(
         self, state: _State, target: _Target, group: list[int], module_lines: int
@@ -538,9 +555,71 @@ def _source(text: str, lines: list[str]) -> SourceText:
     return source
 
 
+def _diff(old: str, old_lines: list[str], new: str) -> tuple[list[str], int, int, int]:
+    """The new text's lines, and ``(first, old_last, new_last)``: old lines
+    ``first+1 .. old_last`` (1-based) became new lines ``first+1 .. new_last``; the lines
+    before and after are equal. Only the changed part of the new text is split."""
+    if not old or not new or "\r" in old or "\r" in new:
+        new_lines = _split_lines(new)
+        return (new_lines, *_changed_lines(old_lines, new_lines))
+    shortest = min(len(old), len(new))
+    prefix = _common_length(old, new, shortest, backwards=False)
+    suffix = _common_length(old, new, shortest - prefix, backwards=True)
+    first = old.count("\n", 0, prefix)  # the line holding the first difference
+    line_start = old.rfind("\n", 0, prefix) + 1
+    new_count = new.count("\n") + (0 if new.endswith("\n") else 1)
+    trailing = min(
+        _lines_within(old, len(old) - suffix, len(old_lines)),
+        _lines_within(new, len(new) - suffix, new_count),
+        len(old_lines) - first,
+        new_count - first,
+    )
+    kept_from = len(old_lines) - trailing  # the first old line of the unchanged end
+    kept_chars = sum(len(line) for line in old_lines[kept_from:]) if trailing else 0
+    middle = _split_lines(new[line_start : len(new) - kept_chars]) if new else []
+    if middle == [""]:
+        middle = []
+    new_lines = [*old_lines[:first], *middle, *old_lines[kept_from:]] or [""]
+    return new_lines, first, kept_from, first + len(middle)
+
+
+def _common_length(a: str, b: str, limit: int, *, backwards: bool) -> int:
+    """How many characters ``a`` and ``b`` share at their start (or end), at most ``limit``:
+    blocks compared in C, then characters."""
+    block = 4096
+    length = 0
+    while length < limit:
+        size = min(block, limit - length)
+        if backwards:
+            same = (
+                a[len(a) - length - size : len(a) - length]
+                == b[len(b) - length - size : len(b) - length]
+            )
+        else:
+            same = a[length : length + size] == b[length : length + size]
+        if not same:
+            break
+        length += size
+    while length < limit:
+        if backwards:
+            if a[len(a) - length - 1] != b[len(b) - length - 1]:
+                break
+        elif a[length] != b[length]:
+            break
+        length += 1
+    return length
+
+
+def _lines_within(text: str, start: int, count: int) -> int:
+    """How many of the text's ``count`` lines begin at or after ``start``."""
+    if start <= 0:
+        return count
+    begun_before = 1 + text.count("\n", 0, start - 1)
+    return max(0, count - begun_before)
+
+
 def _changed_lines(old: list[str], new: list[str]) -> tuple[int, int, int]:
-    """``(first, old_last, new_last)``: old lines ``first+1 .. old_last`` (1-based) became new
-    lines ``first+1 .. new_last``; the lines before and after are equal."""
+    """``_diff`` on lists of lines."""
     shortest = min(len(old), len(new))
     first = 0
     while first < shortest and old[first] == new[first]:
@@ -830,14 +909,6 @@ def _terminal(func: ast.expr) -> str | None:
     if isinstance(func, ast.Attribute):
         return func.attr
     return None
-
-
-def _changed_references(old: ast.stmt, new: ast.stmt, names: frozenset[str]) -> set[str]:
-    """Module-level names the function uses differently after the edit (added, removed, or
-    in a changed expression)."""
-    before = _reference_keys(old, names)
-    after = _reference_keys(new, names)
-    return {name for name, _ in (before - after) + (after - before)}
 
 
 def _reference_keys(node: ast.stmt, names: frozenset[str]) -> Counter[tuple[str, str]]:

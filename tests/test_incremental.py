@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint.engine import ParseError, check_text
-from fastapi_lint.incremental import IncrementalChecker
+from fastapi_lint.incremental import IncrementalChecker, _diff, _split_lines
 from fastapi_lint.rules import all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -350,3 +350,24 @@ def test_scenarios(name: str) -> None:
         checker.check(text)
         assert incremental(checker, edited) == full(edited, "scenario.py")
         assert checker.last_mode == "incremental", checker.last_reason
+
+
+def test_diff_splits_only_the_change() -> None:
+    """The changed line range ``_diff`` finds, and the new lines it builds from the old
+    ones, agree with splitting the whole new text."""
+    rng = random.Random(0)
+    pieces = ["a", "b", "\n", "  ", "x = 1\n", "\n\n", "def f():\n", "é", "\r\n"]
+    for _ in range(scaled(4000)):
+        old = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
+        new = old
+        for _ in range(rng.randrange(1, 3)):
+            start = rng.randrange(len(new) + 1)
+            end = min(len(new), start + rng.randrange(5))
+            inserted = "".join(rng.choice(pieces) for _ in range(rng.randrange(3)))
+            new = new[:start] + inserted + new[end:]
+        old_lines = _split_lines(old)
+        new_lines, first, old_last, new_last = _diff(old, old_lines, new)
+        assert new_lines == _split_lines(new), (old, new)
+        assert old_lines[:first] == new_lines[:first]
+        assert old_lines[old_last:] == new_lines[new_last:], (old, new)
+        assert new_last - old_last == len(new_lines) - len(old_lines)
