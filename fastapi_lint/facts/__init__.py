@@ -341,11 +341,23 @@ class ModuleFacts:
         return list(found)
 
     def is_dependency(self, func: FunctionInfo) -> bool:
-        return func in self.dependency_functions
+        return func in self._dependency_function_set
+
+    @cached_property
+    def _dependency_function_set(self) -> frozenset[FunctionInfo]:
+        return frozenset(self.dependency_functions)
 
     def dependencies_of(self, func: FunctionInfo) -> list[DependencyUse]:
         """The ``Depends()`` declared in a function's signature."""
-        return [use for use in self.dependency_uses if use.owner is func]
+        return list(self._dependencies_by_owner.get(func, ()))
+
+    @cached_property
+    def _dependencies_by_owner(self) -> dict[FunctionInfo | None, list[DependencyUse]]:
+        # grouped once: scanning every use per function made large modules quadratic
+        by_owner: dict[FunctionInfo | None, list[DependencyUse]] = {}
+        for use in self.dependency_uses:
+            by_owner.setdefault(use.owner, []).append(use)
+        return by_owner
 
     def annotated_parts(
         self, annotation: ast.expr | None

@@ -24,6 +24,11 @@ _BINDING_COUNTS: weakref.WeakKeyDictionary[ModuleFacts, dict[FunctionInfo | None
     weakref.WeakKeyDictionary()
 )
 
+# the facts hold the tree, so the ids of its nodes stay unique as long as the entry lives
+_BLOCK_MEMBERS: weakref.WeakKeyDictionary[ModuleFacts, dict[tuple[int, str], frozenset[int]]] = (
+    weakref.WeakKeyDictionary()
+)
+
 _SEQUENCES: weakref.WeakKeyDictionary[ModuleFacts, dict[SequenceKey, list[Route]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -46,10 +51,22 @@ def enclosing_block(facts: ModuleFacts, statement: ast.stmt) -> tuple[ast.AST, s
     if parent is None:
         return None
     for name in _BLOCK_FIELDS:
-        block = getattr(parent, name, None)
-        if isinstance(block, list) and any(s is statement for s in block):
+        if id(statement) in _block_members(facts, parent, name):
             return parent, name
     return None
+
+
+def _block_members(facts: ModuleFacts, parent: ast.AST, name: str) -> frozenset[int]:
+    """The ids of the statements in one block, collected once per block (scanning the block
+    per route made a module of thousands of routes quadratic)."""
+    per_block = _BLOCK_MEMBERS.setdefault(facts, {})
+    key = (id(parent), name)
+    members = per_block.get(key)
+    if members is None:
+        block = getattr(parent, name, None)
+        members = frozenset(map(id, block)) if isinstance(block, list) else frozenset()
+        per_block[key] = members
+    return members
 
 
 def sequence_key(facts: ModuleFacts, route: Route) -> SequenceKey | None:

@@ -54,7 +54,7 @@ from fastapi_lint.diagnostics import (
     node_span,
 )
 from fastapi_lint.facts import ModuleFacts, Route
-from fastapi_lint.facts.path_matching import covers
+from fastapi_lint.facts.path_matching import _erase_names, _param_converter, covers
 from fastapi_lint.facts.route_order import enclosing_block, route_sequences
 from fastapi_lint.rules import Options, rule
 
@@ -64,17 +64,57 @@ CODE = "FAS314"
 @rule(code=CODE, name="shadowed-route", default=True, fix="action")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
     for routes in route_sequences(facts).values():
-        for index, route in enumerate(routes):
-            shadow = _first_shadowing_route(routes[:index], route)
+        earlier = _Candidates()
+        for route in routes:
+            shadow = next((c for c in earlier.for_route(route) if _shadows(c, route)), None)
             if shadow is not None:
                 yield _shadowed(facts, routes, route, shadow)
+            earlier.add(route)
 
 
-def _first_shadowing_route(earlier: list[Route], route: Route) -> Route | None:
-    for candidate in earlier:
-        if _shadows(candidate, route):
-            return candidate
-    return None
+class _Candidates:
+    """The routes registered so far that could shadow a later one, indexed so that a router
+    with thousands of routes is not checked pair by pair: only a route with a parameter can
+    take a literal, and without a ``path`` converter it covers only paths of as many segments
+    whose first segment it accepts."""
+
+    def __init__(self) -> None:
+        self._by_shape: dict[tuple[int, str | None], list[tuple[int, Route]]] = {}
+        self._any_length: list[tuple[int, Route]] = []  # routes with a ``path`` converter
+        self._count = 0
+
+    def add(self, route: Route) -> None:
+        self._count += 1
+        if route.path is None or "{" not in route.path.raw:
+            return
+        segments = route.path.raw.split("/")
+        entry = (self._count, route)
+        if any(_param_converter(s) == "path" for s in segments):
+            self._any_length.append(entry)
+            return
+        self._by_shape.setdefault(_shape(segments, accepts_any=True), []).append(entry)
+
+    def for_route(self, route: Route) -> list[Route]:
+        """The candidates in registration order."""
+        if route.path is None:
+            return []
+        segments = route.path.raw.split("/")
+        found = [
+            *self._by_shape.get(_shape(segments, accepts_any=False), []),
+            *self._by_shape.get((len(segments), None), []),
+            *self._any_length,
+        ]
+        return [candidate for _, candidate in sorted(found, key=lambda entry: entry[0])]
+
+
+def _shape(segments: list[str], *, accepts_any: bool) -> tuple[int, str | None]:
+    """(number of segments, the first named segment with parameter names erased); None for a
+    first segment that is a whole parameter of a route that may shadow others (it accepts
+    any literal there)."""
+    first = segments[1] if len(segments) > 1 else ""
+    if accepts_any and _param_converter(first) is not None:
+        return len(segments), None
+    return len(segments), _erase_names(first)
 
 
 def _shadows(general: Route, specific: Route) -> bool:
