@@ -418,7 +418,7 @@ async def _same_as_a_fix(
 
 def _is_document(document: TextDocument, path: Path) -> bool:
     if not document.uri.startswith("file:"):
-        return str(path) == document.uri
+        return path == Path(document.uri)
     return os.path.abspath(str(path)) == os.path.abspath(document.path)
 
 
