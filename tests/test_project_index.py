@@ -280,3 +280,16 @@ def test_an_empty_index_answers_every_question() -> None:
     assert index.resolve("x.y").status == EXTERNAL
     assert index.blocking_chain("x", "y") is None
     assert index.dependents("x") == set()
+
+
+def test_star_imports_between_many_modules_resolve_quickly(tmp_path: Path) -> None:
+    count = 24
+    files = {"pkg/__init__.py": ""}
+    for i in range(count):
+        stars = "".join(f"from pkg.m{j} import *\n" for j in range(count) if j != i)
+        files[f"pkg/m{i}.py"] = stars + f"def f{i}():\n    return {i}\n"
+    write(tmp_path, files)
+    index = build_index(tmp_path, jobs=1)
+    found = index.resolve(f"pkg.m0.f{count - 1}")
+    assert (found.status, found.module) == (FOUND, f"pkg.m{count - 1}")
+    assert index.resolve("pkg.m0.nowhere").status == UNKNOWN

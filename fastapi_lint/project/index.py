@@ -176,14 +176,26 @@ class ProjectIndex:
         """What a dotted reference names, following imports and re-exports."""
         if ref is None:
             return Resolved(UNKNOWN)
-        cached = self._resolved.get(ref)
-        if cached is None:
-            cached = self._resolved[ref] = self._resolve(ref, 0)
-        return cached
+        return self._resolve(ref, set())
 
-    def _resolve(self, ref: str, depth: int) -> Resolved:
-        if depth > MAX_RESOLVE_DEPTH or ref.startswith("."):
+    def _resolve(self, ref: str, visiting: set[str]) -> Resolved:
+        """Each reference is resolved once (star imports that import each other would
+        otherwise multiply the work at every level); a reference met again while it is being
+        resolved is an import cycle, which proves nothing."""
+        cached = self._resolved.get(ref)
+        if cached is not None:
+            return cached
+        if ref in visiting or len(visiting) > MAX_RESOLVE_DEPTH or ref.startswith("."):
             return Resolved(UNKNOWN)
+        visiting.add(ref)
+        try:
+            found = self._resolve_step(ref, visiting)
+        finally:
+            visiting.discard(ref)
+        self._resolved[ref] = found
+        return found
+
+    def _resolve_step(self, ref: str, visiting: set[str]) -> Resolved:
         parts = ref.split(".")
         for i in range(len(parts), 0, -1):
             module = ".".join(parts[:i])
@@ -200,13 +212,13 @@ class ProjectIndex:
             return Resolved(FOUND, module, "")
         head, tail = rest[0], rest[1:]
         if head in summary.imports and head not in summary.defined:
-            return self._resolve(".".join([summary.imports[head], *tail]), depth + 1)
+            return self._resolve(".".join([summary.imports[head], *tail]), visiting)
         if head in summary.defined:
             return Resolved(FOUND, module, ".".join(rest))
         if head in summary.imports:
-            return self._resolve(".".join([summary.imports[head], *tail]), depth + 1)
+            return self._resolve(".".join([summary.imports[head], *tail]), visiting)
         for star in summary.star_imports:
-            found = self._resolve(".".join([star, *rest]), depth + 1)
+            found = self._resolve(".".join([star, *rest]), visiting)
             if found.status == FOUND:
                 return found
         if summary.star_imports or "__getattr__" in summary.defined:
