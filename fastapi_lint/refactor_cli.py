@@ -161,7 +161,17 @@ def _refactoring(name: str, location: str) -> Refactoring:
     source = _existing(path)
     from fastapi_lint.refactors.extract_service import extract_service
 
-    return extract_service(path, source, line, project_root=Path.cwd(), read_file=_read)
+    return extract_service(path, source, line, project_root=_project_root(path), read_file=_read)
+
+
+def _project_root(path: Path) -> Path | None:
+    """The directory of the nearest ``pyproject.toml`` or ``.git`` above the file (None, no
+    bound, when there is neither): the service may go anywhere in the project, also above
+    the current directory."""
+    for directory in path.resolve().parents:
+        if (directory / "pyproject.toml").is_file() or (directory / ".git").exists():
+            return directory
+    return None
 
 
 def _existing(path: Path) -> str:

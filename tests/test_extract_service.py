@@ -730,6 +730,16 @@ def test_cli_writes_the_files(tmp_path: Path) -> None:
     assert status == 404
 
 
+def test_cli_places_the_service_above_the_current_directory(tmp_path: Path) -> None:
+    shutil.copytree(APPS / "layered", tmp_path, dirs_exist_ok=True)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'proj'\n")
+    routes = tmp_path / "proj/api/routes"
+    line = handler_line(routes / "items.py", "read_item")
+    proc = _cli(routes, "extract-service", f"items.py:{line}")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "proj/services/item_service.py").is_file()
+
+
 def test_cli_not_offered_is_one_line_and_exit_1(tmp_path: Path) -> None:
     shutil.copytree(APPS / "vertical", tmp_path, dirs_exist_ok=True)
     proc = _cli(tmp_path, "extract-service", "shop/users/router.py:1")
