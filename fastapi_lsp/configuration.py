@@ -87,7 +87,7 @@ def register(server: FastAPILintServer) -> None:
         ls: FastAPILintServer, params: types.DidChangeConfigurationParams
     ) -> None:
         settings: Any = params.settings
-        if settings is None and _configuration_support(ls.client_capabilities):
+        if not settings and _configuration_support(ls.client_capabilities):
             try:
                 pulled = await ls.workspace_configuration_async(
                     types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
@@ -96,6 +96,10 @@ def register(server: FastAPILintServer) -> None:
                 ls.log(f"fastapi-lint: workspace/configuration failed: {error}")
                 return
             settings = pulled[0] if pulled else None
+        if not settings:
+            # Clients announce a change with no settings of ours (Eglot sends ``{}`` on
+            # connect): keep those of initializationOptions or of the last push.
+            return
         ls.resolver.set_client(settings)
         ls.schedule_all()
 

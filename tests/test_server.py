@@ -565,6 +565,19 @@ async def test_configuration_pulled_when_the_client_sends_none(
     assert not published_for(client, uri)[-1].diagnostics
 
 
+async def test_an_empty_settings_push_keeps_the_initialization_options(
+    client: RecordingClient, tmp_path: Path
+) -> None:
+    # Eglot announces its (empty) workspace configuration right after connecting.
+    (tmp_path / "pyproject.toml").write_text('[tool.fastapi-lint]\nselect = ["FAS402"]\n', "utf-8")
+    await initialize(client, tmp_path, {"ignore": ["FAS402"]})
+    uri = (tmp_path / "app.py").as_uri()
+    assert not await open_document(client, uri, SOURCE)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={}))
+    change(client, uri, 2, None, SOURCE + "\n")
+    assert not await diagnostics_at_version(client, uri, 2)
+
+
 async def test_invalid_settings_are_shown_once(client: RecordingClient, tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.fastapi-lint]\nselect = ["FAS402"]\nunknown-key = 1\n', "utf-8"
