@@ -53,9 +53,9 @@ TIMEOUT = 600.0
 class Client:
     """JSON-RPC over the server's stdin/stdout; notifications are collected by a thread."""
 
-    def __init__(self, command: Sequence[str]) -> None:
+    def __init__(self, command: Sequence[str], environment: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
-            list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self._writer: IO[bytes] = self.process.stdin
@@ -162,9 +162,11 @@ def edits_of(text: str, count: int) -> list[tuple[int, str]]:
     earlier ones."""
     sites = edit_sites(text)
     made: list[tuple[int, str]] = []
+    originals: list[int] = []  # where the earlier insertions went, in the original text
     for number in range(count):
         line, indent = sites[number % len(sites)]
-        moved = line + sum(1 for earlier, _ in made if earlier <= line)
+        moved = line + sum(1 for earlier in originals if earlier <= line)
+        originals.append(line)
         made.append((moved, " " * indent + f"edit_{number} = {number}\n"))
     return made
 
@@ -252,6 +254,21 @@ def _parse_ms(text: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def exported(revision: str, cache: Path) -> Path:
+    """The repository's tree at ``revision``, exported once under the cache directory."""
+    sha = subprocess.run(
+        ["git", "rev-parse", revision], cwd=HERE, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    target = cache / "revisions" / sha
+    if not (target / "fastapi_lsp").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", sha], cwd=HERE, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
 def small_module(root: Path, files: Sequence[str]) -> Path:
     """The corpus module whose length is closest to ``SMALL_TARGET_LINES``."""
 
@@ -268,6 +285,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--large-edits", type=int, default=30, help="edits on module (b)")
     parser.add_argument("--runs", type=int, default=3, help="in-process timing runs")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument(
+        "--revision",
+        help="measure the server of this commit (exported with `git archive`), e.g. to time "
+        "the server before a change; the in-process figures stay the working tree's",
+    )
     args = parser.parse_args(argv)
 
     entry = next(e for e in CORPUS if e.package == "litellm")
@@ -278,7 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     rules = [r for r in all_rules() if r.default]
 
-    client = Client([sys.executable, "-m", "fastapi_lsp"])
+    environment = None
+    if args.revision:
+        environment = {**os.environ, "PYTHONPATH": str(exported(args.revision, args.cache_dir))}
+    client = Client([sys.executable, "-m", "fastapi_lsp"], environment)
     rows: list[str] = []
     notes: list[str] = []
     try:
@@ -329,7 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python "
         f"{platform.python_version()}, {platform.platform()}, {os.cpu_count()} CPUs, load "
-        f"average {load_before[0]:.1f} before and {load_after[0]:.1f} after.\n"
+        f"average {load_before[0]:.1f} before and {load_after[0]:.1f} after; server of "
+        f"{'commit ' + args.revision if args.revision else 'the working tree'}.\n"
     )
     print("didChange → publishDiagnostics of that version over stdio, debounce-ms 0 (not")
     print("measured); one line inserted in a function body per edit. *In process*: the same")
