@@ -6,8 +6,8 @@ tables such as ``"fat-route": {"max-statements": 20}``) plus the server's own
 ``debounce-ms``, ``fix-on-save`` and ``docs-url`` (a template such as
 ``"https://example.org/rules/{code}.md"`` for each diagnostic's ``codeDescription``; without
 it, diagnostics carry no link). A mistake anywhere is reported once and the rest keeps
-working: a broken ``pyproject.toml`` falls back to the defaults, broken client settings to
-the project's settings.
+working: a broken ``pyproject.toml`` keeps its last valid settings (the defaults if it never
+had any), an invalid key of the client's settings its last valid value.
 """
 
 from __future__ import annotations
@@ -41,24 +41,29 @@ class ClientSettings:
     docs_url: str | None = None  # a template with {code} and/or {name}
 
 
-def client_settings(raw: object) -> tuple[ClientSettings, list[str]]:
-    """Validate the client's settings; every invalid part is dropped and named in the errors.
-    Accepts the settings themselves or an object holding them under ``"fastapi-lint"``."""
+def client_settings(
+    raw: object, previous: ClientSettings | None = None
+) -> tuple[ClientSettings, list[str]]:
+    """Validate the client's settings. Every invalid key is named in the errors and keeps its
+    value from ``previous`` (the last good settings; the defaults without them), the valid
+    keys apply. Accepts the settings themselves or an object holding them under
+    ``"fastapi-lint"``."""
+    previous = previous or ClientSettings()
     if raw is None:
         return ClientSettings(), []
     if isinstance(raw, Mapping) and isinstance(raw.get(SECTION), Mapping):
         raw = raw[SECTION]
     if not isinstance(raw, Mapping):
-        return ClientSettings(), [f"settings must be an object, not {raw!r}"]
+        return previous, [f"settings must be an object, not {raw!r}"]
     errors: list[str] = []
     debounce_ms = raw.get("debounce-ms", DEFAULT_DEBOUNCE_MS)
     if isinstance(debounce_ms, bool) or not isinstance(debounce_ms, int) or debounce_ms < 0:
         errors.append(f"`debounce-ms` must be a non-negative integer, not {debounce_ms!r}")
-        debounce_ms = DEFAULT_DEBOUNCE_MS
+        debounce_ms = previous.debounce_ms
     fix_on_save = raw.get("fix-on-save", False)
     if not isinstance(fix_on_save, bool):
         errors.append(f"`fix-on-save` must be true or false, not {fix_on_save!r}")
-        fix_on_save = False
+        fix_on_save = previous.fix_on_save
     docs_url = raw.get("docs-url")
     if docs_url is not None and (
         not isinstance(docs_url, str) or ("{code}" not in docs_url and "{name}" not in docs_url)
@@ -66,13 +71,19 @@ def client_settings(raw: object) -> tuple[ClientSettings, list[str]]:
         errors.append(
             f"`docs-url` must be a string containing {{code}} or {{name}}, not {docs_url!r}"
         )
-        docs_url = None
-    overrides = {str(k): v for k, v in raw.items() if k not in SERVER_KEYS}
-    try:
-        settings_from_table(overrides, Path.cwd())
-    except ConfigError as error:
-        errors.append(str(error))
-        overrides = {}
+        docs_url = previous.docs_url
+    overrides: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in SERVER_KEYS:
+            continue
+        try:  # one key at a time: each mistake is named, and only it falls back
+            settings_from_table({str(key): value}, Path.cwd())
+        except ConfigError as error:
+            errors.append(str(error))
+            if key in previous.overrides:
+                overrides[str(key)] = previous.overrides[key]
+            continue
+        overrides[str(key)] = value
     return ClientSettings(overrides, debounce_ms, fix_on_save, docs_url), errors
 
 
@@ -121,9 +132,11 @@ class SettingsResolver:
         self.client = ClientSettings()
         self.workspace_roots: list[Path] = []
         self._cache: dict[tuple[Path | None, Path, int], Settings] = {}
+        # each configuration file's settings when it last loaded without a mistake
+        self._last_good: dict[tuple[Path | None, Path], Settings] = {}
 
     def set_client(self, raw: object) -> None:
-        self.client, errors = client_settings(raw)
+        self.client, errors = client_settings(raw, self.client)
         for error in errors:
             self._report(f"fastapi-lint: invalid client settings: {error}")
         self._cache.clear()
@@ -167,9 +180,15 @@ class SettingsResolver:
             return cached
         try:
             base = load_settings(config, root)
+            self._last_good[(config, root)] = base
         except ConfigError as error:
-            self._report(f"fastapi-lint: {error}; using the default settings")
-            base = load_settings(None, config.parent if config else root)
+            last_good = self._last_good.get((config, root))
+            if last_good is None:
+                self._report(f"fastapi-lint: {error}; using the default settings")
+                base = load_settings(None, config.parent if config else root)
+            else:
+                self._report(f"fastapi-lint: {error}; using its last valid settings")
+                base = last_good
         try:
             settings = apply_overrides(base, self.client.overrides)
         except ConfigError as error:
