@@ -415,16 +415,21 @@ def _is_logger(node: ast.stmt) -> bool:
 
 
 def _pooled_stub(names: set[str], globals_: set[str], line: int) -> list[ast.stmt]:
-    """One ``a = b = ... = None`` (and one ``global``) at the end of the module for the names
-    of statements nothing in the mini-module mentions: they only need to stay bound."""
+    """One ``for a, b, ... in (): pass`` (and one ``global``) at the end of the module for the
+    names of statements nothing in the mini-module mentions: they only need to stay bound. A
+    loop binds them without an assigned value that rules would read (a thousand names in one
+    assignment cost FAS502 more than the rest of the mini-module)."""
     line = max(line, 1)
     stubs: list[ast.stmt] = []
     if names:
         targets: list[ast.expr] = [
             _placed(ast.Name(name, ast.Store()), line, 0) for name in sorted(names)
         ]
-        value = _placed(ast.Constant(None), line, 0)
-        stubs.append(_placed(ast.Assign(targets=targets, value=value), line, 0))
+        target = _placed(ast.Tuple(elts=targets, ctx=ast.Store()), line, 0)
+        empty = _placed(ast.Tuple(elts=[], ctx=ast.Load()), line, 0)
+        body: list[ast.stmt] = [_placed(ast.Pass(), line, 0)]
+        loop = ast.For(target=target, iter=empty, body=body, orelse=[])
+        stubs.append(_placed(loop, line, 0))
     if globals_:
         declaration = _placed(ast.Global(names=sorted(globals_)), line, 0)
         test = _placed(ast.Constant(True), line, 0)
@@ -945,19 +950,32 @@ def _terminal(func: ast.expr) -> str | None:
 
 
 def _reference_keys(node: ast.stmt, names: frozenset[str]) -> Counter[tuple[str, str]]:
+    """How the function uses each module-level name: where each mention sits (the field of
+    its parent, the parent's and grandparent's kinds, a call's keywords and argument count)."""
     keys: Counter[tuple[str, str]] = Counter()
-    stack: list[tuple[ast.AST, ast.AST | None, ast.AST | None]] = [(node, None, None)]
+    stack: list[tuple[ast.AST, str, ast.AST | None, ast.AST | None]] = [(node, "", None, None)]
     while stack:
-        current, parent, grandparent = stack.pop()
-        if isinstance(current, ast.Name):
+        current, place, parent, grandparent = stack.pop()
+        if type(current) is ast.Name:
             if current.id in names:
-                context = ast.dump(parent) if parent is not None else ""
-                outer = type(grandparent).__name__ if grandparent is not None else ""
-                keys[(current.id, f"{outer}:{context}")] += 1
+                keys[(current.id, _place(place, parent, grandparent))] += 1
             continue
-        for child in ast.iter_child_nodes(current):
-            stack.append((child, current, parent))
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST) and not isinstance(item, _SHARED):
+                        stack.append((item, name, current, parent))
+            elif isinstance(value, ast.AST) and not isinstance(value, _SHARED):
+                stack.append((value, name, current, parent))
     return keys
+
+
+def _place(field_name: str, parent: ast.AST | None, grandparent: ast.AST | None) -> str:
+    parts = [field_name, type(parent).__name__, type(grandparent).__name__]
+    if isinstance(parent, ast.Call):
+        parts.append(f"{len(parent.args)}:{sorted(str(k.arg) for k in parent.keywords)}")
+    return " ".join(parts)
 
 
 # --- the mini-module ------------------------------------------------------------------------
