@@ -858,3 +858,20 @@ def test_every_line_of_real_looking_code_gets_a_refactoring_or_a_reason(path: Pa
                 continue
             assert refactoring.kind in ("refactor.extract", "refactor.rewrite")
             ast.parse(apply(text, refactoring))
+
+
+def test_large_modules_parse_only_the_changed_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi_lint.diagnostics import Edit, Position
+    from fastapi_lint.refactors import _cst
+
+    monkeypatch.setattr(_cst, "WHOLE_PARSE_LINES", 0)
+    text = source_of("dashboard_single_file")
+    for name, case in CASES.items():
+        if case.app == "dashboard_single_file" and "after-annotated" not in name:
+            ast.parse(case.rewrite(text))  # offered, and parses as a whole
+    facts = _cst.module_facts("app.py", text)
+    inside_a_def = line_of(text, "    value = checksum(")
+    for broken in ("(", "return )"):
+        edit = Edit(Position(inside_a_def, 4), Position(inside_a_def, 4), broken)
+        with pytest.raises(NotOffered, match="would not parse"):
+            _cst.single_file("broken", "refactor.rewrite", "app.py", facts, [edit])

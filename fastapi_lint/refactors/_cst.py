@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # importing libcst takes about a second: only when a fragment
 
 REWRITE = "refactor.rewrite"
 MAX_DIFF_LINES = 2000
+WHOLE_PARSE_LINES = 3000  # above this, only the statements a refactoring changes are parsed
 EXTRACT = "refactor.extract"
 
 
@@ -111,12 +112,59 @@ def single_file(
     title: str, kind: str, path: str, facts: ModuleFacts, edits: Sequence[Edit]
 ) -> Refactoring:
     """A refactoring of one module, checked to parse once applied."""
-    new_text = applied(facts.source.text, edits)
-    try:
-        ast.parse(new_text)
-    except (SyntaxError, ValueError) as error:  # a bug of ours must never reach the user
-        raise NotOffered(f"the rewrite would not parse ({error})") from None
+    for text in _changed_statements(facts, edits):
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError) as error:  # a bug of ours must never reach the user
+            raise NotOffered(f"the rewrite would not parse ({error})") from None
     return Refactoring(title, kind, (FileEdit(Path(path), tuple(edits)),))
+
+
+def _changed_statements(facts: ModuleFacts, edits: Sequence[Edit]) -> list[str]:
+    """What to parse to know the rewritten module parses: the whole new text of a small
+    module; in a large one (where a parse takes a second) the module-level statements the
+    edits touch, as they read afterwards (each one parses alone, at column 0)."""
+    text = facts.source.text
+    if len(facts.source.lines) <= WHOLE_PARSE_LINES:
+        return [applied(text, edits)]
+    spans = [_statement_lines(facts, e.start.line, e.end.line) for e in edits]
+    windows: list[str] = []
+    for first, last in _merged(spans):
+        inside = [e for e in edits if first <= e.start.line and e.end.line <= last + 1]
+        region = "".join(facts.source.lines[first - 1 : last])
+        moved = [
+            Edit(
+                Position(e.start.line - first + 1, e.start.col),
+                Position(e.end.line - first + 1, e.end.col),
+                e.new_text,
+            )
+            for e in inside
+        ]
+        windows.append(applied(region, moved))
+    return windows
+
+
+def _statement_lines(facts: ModuleFacts, first: int, last: int) -> tuple[int, int]:
+    """The lines of the module-level statements (decorators included) overlapping
+    ``first``..``last``; the lines themselves between statements."""
+    for statement in facts.tree.body:
+        start = min(
+            [statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))]
+        )
+        end = statement.end_lineno or statement.lineno
+        if start <= last and first <= end:
+            first, last = min(first, start), max(last, end)
+    return first, last
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
 
 
 def rewritten_file(
