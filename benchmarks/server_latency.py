@@ -53,9 +53,9 @@ TIMEOUT = 600.0
 class Client:
     """JSON-RPC over the server's stdin/stdout; notifications are collected by a thread."""
 
-    def __init__(self, command: Sequence[str], environment: dict[str, str] | None = None) -> None:
+    def __init__(self, command: Sequence[str], cwd: Path | None = None) -> None:
         self.process = subprocess.Popen(
-            list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment
+            list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self._writer: IO[bytes] = self.process.stdin
@@ -257,13 +257,13 @@ def _parse_ms(text: str) -> float:
 def exported(revision: str, cache: Path) -> Path:
     """The repository's tree at ``revision``, exported once under the cache directory."""
     sha = subprocess.run(
-        ["git", "rev-parse", revision], cwd=HERE, check=True, capture_output=True, text=True
+        ["git", "rev-parse", revision], cwd=HERE.parent, check=True, capture_output=True, text=True
     ).stdout.strip()
     target = cache / "revisions" / sha
     if not (target / "fastapi_lsp").is_dir():
         target.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(
-            ["git", "archive", sha], cwd=HERE, check=True, capture_output=True
+            ["git", "archive", sha], cwd=HERE.parent, check=True, capture_output=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
     return target
@@ -300,10 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     rules = [r for r in all_rules() if r.default]
 
-    environment = None
-    if args.revision:
-        environment = {**os.environ, "PYTHONPATH": str(exported(args.revision, args.cache_dir))}
-    client = Client([sys.executable, "-m", "fastapi_lsp"], environment)
+    # `python -m` imports from its working directory first: the exported commit's packages
+    # win over the installed working tree
+    cwd = exported(args.revision, args.cache_dir) if args.revision else None
+    client = Client([sys.executable, "-m", "fastapi_lsp"], cwd)
     rows: list[str] = []
     notes: list[str] = []
     try:
