@@ -43,7 +43,7 @@ from fastapi_lint.refactors.named_dependency import (
 )
 from fastapi_lint.refactors.to_thread import wrap_in_to_thread, wrap_in_to_thread_available
 from fastapi_lint.source import SourceText
-from fastapi_lsp.convert import SOURCE, data_version, from_lsp_position, text_edit
+from fastapi_lsp.convert import SOURCE, contains, data_version, from_lsp_position, text_edit
 from fastapi_lsp.server import FastAPILintServer
 
 logger = logging.getLogger(__name__)
@@ -205,8 +205,11 @@ async def refactor_actions(
         if refactor.requires is not None and refactor.requires not in offered:
             continue
         answered = [d for d in ours if d.code in refactor.codes]
-        places = [cursor, *(_core_range(ls, source, d.range) for d in answered)]
-        for start, end in dict.fromkeys(places):
+        # the cursor first (with the findings under it), then each finding's own place
+        places = {cursor: [d for d in answered if contains(d.range, params.range.start)]}
+        for diagnostic in answered:
+            places.setdefault(_core_range(ls, source, diagnostic.range), [diagnostic])
+        for (start, end), tied in places.items():
             if not refactor.available(document.source, start.line):
                 continue
             action = await _action(ls, document, refactor, start, end, lazy=lazy)
@@ -222,7 +225,7 @@ async def refactor_actions(
                     continue
                 if new_text is not None:
                     results.append(new_text)
-            action.diagnostics = answered or None
+            action.diagnostics = tied or None
             actions.append(action)
             offered.add(refactor.name)
             break  # one action per refactoring
