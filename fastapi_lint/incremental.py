@@ -3,29 +3,30 @@
 An editor sends one small edit at a time; a full check of a 22,000-line module costs over a
 second, most of it spent on statements the edit did not touch. ``IncrementalChecker`` keeps
 the tree and the findings of the last version and, when an edit stays inside the body of one
-function (a module-level ``def`` or a method), re-parses only that function and re-checks
-it on a *mini-module*: the function itself, the module-level statements it (transitively)
-names, the statements that name it, every import, and a stub for every other statement that
-binds the same names at the same lines. Its findings replace the old ones inside the
-function; the other findings are kept, moved by the number of lines the edit added.
+function (a module-level ``def`` or a method of module-level classes), re-parses only that
+function and re-checks it on a *mini-module*: the function, the statements that name it, the
+statements binding what it names (classes and anything further away by their headers),
+every import, the registering calls (``include_router`` and the like) wherever they are, and
+stubs keeping every other module-level name bound. Its findings replace the old ones inside
+the re-checked statements; the other findings are kept, moved by the lines the edit added.
 
-The result is always what ``check_text`` of the new text would return. Whatever the mini-module
-cannot answer falls back to a full check:
+The findings must be exactly those of ``check_text`` on the new text (``tests/
+test_incremental.py`` compares them on random edits). Whatever the mini-module cannot answer
+is a full check:
 
-- edits outside a function body (imports, module-level assignments, decorators and signatures,
-  class bodies, anything spanning two statements), and text that does not re-parse as the one
+- edits outside a function body (imports, module-level code, decorators and signatures,
+  class bodies, blank lines between statements), and text that does not re-parse as the one
   function with the same header;
 - edits that change what module-wide facts read from the function: ``global`` statements,
-  nested definitions, calls on application objects, ``Depends`` and the application classes
-  (``MODULE_RULES`` reuse their findings only when this summary is unchanged, and never when
+  nested definitions, calls building or registering with an application, ``Depends``
+  (``MODULE_RULES`` keep their findings only while this summary is unchanged, and never when
   one of their findings touches the function);
-- a mini-module larger than ``MAX_SHARE`` of the module, and a previous check where a rule
+- a mini-module above ``MAX_SHARE`` of a large module, and a previous check where a rule
   failed.
 
-Functions named by the edited function in a changed way (a call added, an argument changed)
-and functions that name it are re-checked with it, since findings in them read its body (a
-dependency's ``yield``, a helper's return value) or how it uses them (a coroutine never
-awaited).
+Statements the edited function names in a changed way (a call added, a keyword changed) and
+statements naming it are re-checked with it: findings in them read its body (a dependency's
+``yield``, a helper's return value) or how it uses them (a coroutine never awaited).
 """
 
 from __future__ import annotations
@@ -1128,10 +1129,6 @@ def _header_stub(node: ast.stmt, globals_: Sequence[ast.stmt] | None = None) -> 
 def _within(inner: ast.AST, outer: ast.stmt) -> bool:
     line = getattr(inner, "lineno", 0)
     return outer.lineno <= line <= _last_line(outer)
-
-
-def _copies(nodes: Iterable[ast.stmt]) -> list[ast.stmt]:
-    return [copy.copy(n) for n in nodes]
 
 
 def _placed(node: _Node, line: int, col: int) -> _Node:
