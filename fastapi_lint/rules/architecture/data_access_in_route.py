@@ -38,8 +38,11 @@ async def read_user(user_id: int, db: Annotated[AsyncSession, Depends(get_db)]):
 ```
 
 ## Fix safety
-There is no automatic fix. The editor action **Extract to service**, which moves the data
-access into a service function, is planned as a separate refactoring and is not offered yet.
+There is no automatic fix. The language server offers **Extract to service** on the finding
+(a `refactor.extract` code action): the data access moves into a method of a service class
+that receives the session, and the route calls it. The same refactoring runs from the command
+line with `fastapi-lint refactor extract-service PATH:LINE [--diff]`. It is offered only when
+the move provably keeps behaviour; otherwise the reason is logged.
 A session that is only passed on to another function is not reported.
 """
 

@@ -45,8 +45,12 @@ async def create_order(order: OrderIn, orders: OrderServiceDep):
 - `fat-route.max-statements` = `12`: the most statements a path operation may have.
 
 ## Fix safety
-There is no automatic fix. The editor action **Extract to service**, which moves the body into
-a service function, is planned as a separate refactoring and is not offered yet.
+There is no automatic fix. The language server offers **Extract to service** on the finding
+(a `refactor.extract` code action): the business logic moves into a method of a service class
+(an existing one for the resource, or a new one with a `get_…_service` provider) and the route
+keeps its HTTP concerns. The same refactoring runs from the command line with
+`fastapi-lint refactor extract-service PATH:LINE [--diff]`. It is offered only when the move
+provably keeps behaviour; otherwise the reason is logged.
 """
 
 from __future__ import annotations
