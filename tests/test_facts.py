@@ -9,6 +9,7 @@ import textwrap
 import pytest
 
 from fastapi_lint.facts import FunctionInfo, ModuleFacts
+from fastapi_lint.rules import Options, all_rules
 from fastapi_lint.source import SourceText
 
 
@@ -1019,3 +1020,117 @@ def test_a_final_binding_takes_its_type_from_the_value() -> None:
         if isinstance(n, ast.Name) and n.id in ("client", "other") and isinstance(n.ctx, ast.Load)
     ]
     assert [facts.type_of(n) for n in names] == ["httpx.Client", "httpx.AsyncClient"]
+
+
+# --- named dependencies (module-level `Annotated` aliases) -----------------------------------
+
+ALIASES = """
+    from typing import Annotated, TypeAlias
+    from fastapi import Depends
+    from elsewhere import ImportedDep
+
+    def get_db(): ...
+
+    DbDep = Annotated[str, Depends(get_db)]
+    TypedDep: TypeAlias = Annotated[int, Depends(get_db)]
+    Rebound = Annotated[str, Depends(get_db)]
+    Rebound = Annotated[str, Depends(get_db)]
+    Unused = Annotated[str, Depends(get_db)]
+    NotAnnotated = list[int]
+
+    def read(a: DbDep, b: DbDep, c: TypedDep, d: Rebound, e: ImportedDep, f: NotAnnotated): ...
+
+    def outer():
+        DbDep = int
+
+        def inner(g: DbDep): ...
+
+    def comprehension(h: DbDep):
+        return [DbDep for DbDep in range(3)]
+"""
+
+
+def test_annotated_alias_stands_for_its_annotated_expression() -> None:
+    facts = facts_of(ALIASES)
+    a, b, c, d, e, f = function(facts, "read").parameters
+    for param, expected in ((a, "str"), (b, "str"), (c, "int")):
+        parts = facts.annotated_parts(param.annotation)
+        assert parts is not None
+        assert ast.unparse(parts[0]) == expected
+        assert [ast.unparse(m) for m in parts[1]] == ["Depends(get_db)"]
+    # bound twice, imported, or not `Annotated`: not followed
+    for param in (d, e, f):
+        assert facts.annotated_parts(param.annotation) is None
+    # a local binding shadows the module's alias
+    (g,) = function(facts, "outer.<locals>.inner").parameters
+    assert facts.annotated_parts(g.annotation) is None
+    (h,) = function(facts, "comprehension").parameters
+    assert facts.annotated_parts(h.annotation) is not None
+
+
+def test_dependency_uses_through_an_alias_share_its_call() -> None:
+    facts = facts_of(ALIASES)
+    read = function(facts, "read")
+    uses = facts.dependencies_of(read)
+    assert [(u.parameter.arg if u.parameter else None, u.style) for u in uses] == [
+        ("a", "annotated"),
+        ("b", "annotated"),
+        ("c", "annotated"),
+    ]
+    assert [ast.unparse(u.annotation) for u in uses if u.annotation] == ["str", "str", "int"]
+    assert uses[0].call is uses[1].call
+    # the alias no parameter reads stays a use outside signatures, as do the rebound ones
+    outside = [u for u in facts.dependency_uses if u.owner is None]
+    assert [u.call.lineno for u in outside] == [10, 11, 12]
+    # one use per call node: DbDep, TypedDep (shared), Rebound twice, Unused
+    calls = facts.dependency_calls
+    assert len(calls) == len({id(u.call) for u in facts.dependency_uses}) == 5
+    # a name bound by such a parameter has the alias's type
+    origin = facts.binding_origin("a", read.node.body[0])
+    assert origin is not None and ast.unparse(origin) == "str"
+
+
+def test_rules_reporting_at_a_shared_call_report_it_once() -> None:
+    facts = facts_of(
+        """
+        from typing import Annotated
+        from fastapi import Depends, FastAPI
+
+        app = FastAPI()
+
+        def get_user():
+            yield object()
+
+        UserDep = Annotated[object, Depends(get_user())]
+
+        @app.get("/a")
+        def a(user: UserDep, again: UserDep): ...
+
+        @app.get("/b")
+        def b(user: UserDep): ...
+        """
+    )
+    rule = next(r for r in all_rules() if r.code == "FAS402")
+    found = list(rule.check(facts, Options({})))
+    assert [(d.code, d.start.line) for d in found] == [("FAS402", 10)]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="`type X = ...` needs Python 3.12")
+def test_type_statement_alias() -> None:
+    facts = facts_of(
+        """
+        from typing import Annotated
+        from fastapi import Depends
+
+        def get_db(): ...
+
+        type DbDep = Annotated[str, Depends(get_db)]
+        type Generic[T] = Annotated[T, Depends(get_db)]
+
+        def read(a: DbDep, b: Generic): ...
+        """
+    )
+    a, b = function(facts, "read").parameters
+    parts = facts.annotated_parts(a.annotation)
+    assert parts is not None and ast.unparse(parts[0]) == "str"
+    assert facts.annotated_parts(b.annotation) is None

@@ -40,6 +40,9 @@ __all__ = [
 _OPTIONAL = {"typing.Optional"}
 FINAL = {"typing.Final", "typing_extensions.Final"}
 _UNION = {"typing.Union"}
+_TYPE_ALIAS = {"typing.TypeAlias", "typing_extensions.TypeAlias"}
+# ``type X = ...`` (Python 3.12+); absent from older parsers, which cannot produce it either
+_TYPE_ALIAS_STATEMENT: type[ast.AST] | None = getattr(ast, "TypeAlias", None)
 
 
 class ModuleFacts:
@@ -328,7 +331,18 @@ class ModuleFacts:
     @cached_property
     def dependency_uses(self) -> list[DependencyUse]:
         """Every ``Depends()``/``Security()`` of the module, in signatures and lists."""
-        return find_dependencies(self._walk.functions, self.calls, self.qualified_name)
+        return find_dependencies(
+            self._walk.functions, self.calls, self.qualified_name, self.annotated_parts
+        )
+
+    @cached_property
+    def dependency_calls(self) -> list[DependencyUse]:
+        """One use per ``Depends()``/``Security()`` call node, for rules that report at the
+        call: a call inside an ``Annotated`` alias is shared by every parameter naming it."""
+        first: dict[ast.Call, DependencyUse] = {}
+        for use in self.dependency_uses:
+            first.setdefault(use.call, use)
+        return list(first.values())
 
     @cached_property
     def dependency_functions(self) -> list[FunctionInfo]:
@@ -362,8 +376,58 @@ class ModuleFacts:
     def annotated_parts(
         self, annotation: ast.expr | None
     ) -> tuple[ast.expr, list[ast.expr]] | None:
-        """``Annotated[T, x, y]`` → ``(T, [x, y])``, else None."""
+        """``Annotated[T, x, y]`` → ``(T, [x, y])``, also through a module-level alias
+        (``DbDep = Annotated[Session, Depends(get_db)]``, see ``annotated_alias``); else None."""
+        if isinstance(annotation, ast.Name):
+            annotation = self.annotated_alias(annotation)
         return annotated_parts(annotation, self.qualified_name)
+
+    def annotated_alias(self, name: ast.Name) -> ast.Subscript | None:
+        """The ``Annotated[...]`` a name stands for: a module-level name bound exactly once,
+        by ``X = Annotated[...]``, ``X: TypeAlias = Annotated[...]`` or ``type X =
+        Annotated[...]``, and not shadowed where ``name`` is read. An imported alias is not
+        followed (its module is not read)."""
+        alias = self._annotated_aliases.get(name.id)
+        if alias is None or self._names.binding_scope(name.id, name) is not self.tree:
+            return None
+        return alias
+
+    @cached_property
+    def _annotated_aliases(self) -> dict[str, ast.Subscript]:
+        found: dict[str, ast.Subscript] = {}
+        for node in self._walk.module_nodes:
+            definition = self._alias_definition(node)
+            if definition is None:
+                continue
+            name, value = definition
+            if (
+                isinstance(value, ast.Subscript)
+                and annotated_parts(value, self.qualified_name) is not None
+                and self._names.module_binding_count(name) == 1
+            ):
+                found[name] = value
+        return found
+
+    def _alias_definition(self, node: ast.AST) -> tuple[str, ast.expr] | None:
+        """(name, value) of ``X = v``, ``X: TypeAlias = v`` and ``type X = v``."""
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+            if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                return targets[0].id, node.value
+        elif isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+            if isinstance(target, ast.Name) and value is not None and self._is_type_alias(node):
+                return target.id, value
+        elif _TYPE_ALIAS_STATEMENT is not None and isinstance(node, _TYPE_ALIAS_STATEMENT):
+            # read by name: Python 3.11's stubs have no `ast.TypeAlias`
+            name, value = getattr(node, "name", None), getattr(node, "value", None)
+            generic = bool(getattr(node, "type_params", ()))  # `type X[T] = ...`: not followed
+            if isinstance(name, ast.Name) and isinstance(value, ast.expr) and not generic:
+                return name.id, value
+        return None
+
+    def _is_type_alias(self, node: ast.AnnAssign) -> bool:
+        return self.qualified_name(node.annotation) in _TYPE_ALIAS
 
     # --- Pydantic ---------------------------------------------------------------------------
 

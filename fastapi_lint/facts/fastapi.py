@@ -203,16 +203,24 @@ def annotated_parts(
     return None
 
 
+AnnotatedParts = Callable[[ast.expr | None], "tuple[ast.expr, list[ast.expr]] | None"]
+
+
 def find_dependencies(
     functions: list[FunctionInfo],
     all_calls: list[ast.Call],
     qualified_name: QualifiedName,
+    parts_of: AnnotatedParts,
 ) -> list[DependencyUse]:
+    """One use per parameter and ``Depends()`` it declares, then the ``Depends()`` calls no
+    signature declares (``dependencies=[...]``, an ``Annotated`` alias no parameter uses).
+    ``parts_of`` reads a parameter's ``Annotated`` metadata, through a module alias too: the
+    call inside an alias is then the same node in the use of every parameter naming it."""
     uses: list[DependencyUse] = []
     in_signatures: set[ast.Call] = set()
     for func in functions:
         for param in func.parameters:
-            parts = annotated_parts(param.annotation, qualified_name)
+            parts = parts_of(param.annotation)
             if parts is not None:
                 inner, metadata = parts
                 for item in metadata:

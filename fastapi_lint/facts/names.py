@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -77,6 +78,7 @@ class NameResolver:
         self._comprehension_names: dict[ast.AST, set[str]] = {}
         self._comprehension_targets: set[ast.AST] = set()
         self._any_comprehension_name: set[str] = set()
+        self._module_counts: Counter[str] | None = None
         self._collect()
 
     def _collect(self) -> None:
@@ -169,6 +171,18 @@ class NameResolver:
             grandchild, child = child, node
             node = self._walk.parents.get(node)
         return False
+
+    def module_binding_count(self, name: str) -> int:
+        """How many statements and expressions bind ``name`` at module level (imports too)."""
+        if self._module_counts is None:
+            counts: Counter[str] = Counter()
+            for node in self._walk.module_nodes:  # parameters bind in their function
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    counts.update(b.local for b in self._bindings_of(node))
+                elif node not in self._comprehension_targets:
+                    counts.update(_bound_names(node))
+            self._module_counts = counts
+        return self._module_counts[name]
 
     def binds_in_scope(self, name: str, scope: ScopeNode) -> bool:
         """True when ``scope`` itself binds ``name`` (assignment, parameter, def, import...)."""

@@ -584,7 +584,7 @@ class _Builder:
     def called_dependencies(self) -> tuple[CalledDependency, ...]:
         """``Depends(f())`` with ``f`` from another module (the module rule sees its own)."""
         found = []
-        for use in self.facts.dependency_uses:
+        for use in self.facts.dependency_calls:
             called = use.target
             if not isinstance(called, ast.Call) or called.args or called.keywords:
                 continue

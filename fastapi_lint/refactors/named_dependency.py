@@ -111,6 +111,8 @@ def _declarations(facts: ModuleFacts) -> list[Declaration]:
 
 
 def _declaration(facts: ModuleFacts, func: FunctionInfo, param: ast.arg) -> Declaration | None:
+    if isinstance(param.annotation, ast.Name) and facts.annotated_alias(param.annotation):
+        return None  # a named dependency already
     parts = facts.annotated_parts(param.annotation)
     if parts is not None:
         type_expr, metadata = parts

@@ -76,7 +76,7 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
     bare_targets = {
         func for use in facts.dependency_uses if (func := facts.resolve_function(use.target))
     }
-    for use in facts.dependency_uses:
+    for use in facts.dependency_calls:
         called = use.target
         if not isinstance(called, ast.Call) or called.args or called.keywords:
             continue
