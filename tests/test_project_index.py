@@ -120,13 +120,16 @@ def test_resolution_of_star_imports_and_cycles(tmp_path: Path) -> None:
             "pkg/b.py": "from pkg.a import thing\n",
             "pkg/models.py": "class User: ...\n",
             "pkg/star.py": "from pkg.models import *\n",
+            "pkg/outside.py": "from fastapi import *\n",
         },
     )
     index = build_index(tmp_path, jobs=1)
     assert index.resolve("pkg.a.thing").status == UNKNOWN  # an import cycle proves nothing
     user = index.resolve("pkg.star.User")
     assert (user.status, user.module, user.name) == (FOUND, "pkg.models", "User")
-    assert index.resolve("pkg.star.Other").status == UNKNOWN
+    # every starred module is indexed: a name none of them binds is provably missing
+    assert index.resolve("pkg.star.Other").status == MISSING
+    assert index.resolve("pkg.outside.Other").status == UNKNOWN
 
 
 def test_the_dependency_graph_crosses_modules() -> None:

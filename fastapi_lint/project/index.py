@@ -115,7 +115,7 @@ class ProjectIndex:
         for name in ("modules", "ambiguous", "roots", "_importers", "_instances",
                      "_registrations", "_functions", "_calls_by_caller", "_resolved",
                      "routes", "_chains", "unresolved_includes", "dependency_graph",
-                     "bare_dependencies", "_parsed"):  # fmt: skip
+                     "bare_dependencies", "_parsed", "_star_tables"):  # fmt: skip
             self.__dict__.pop(name, None)
 
     def dependents(self, module: str) -> set[str]:
@@ -217,15 +217,58 @@ class ProjectIndex:
             return Resolved(FOUND, module, ".".join(rest))
         if head in summary.imports:
             return self._resolve(".".join([summary.imports[head], *tail]), visiting)
-        for star in summary.star_imports:
-            found = self._resolve(".".join([star, *rest]), visiting)
-            if found.status == FOUND:
-                return found
-        if summary.star_imports or "__getattr__" in summary.defined:
+        if summary.star_imports:
+            names, complete = self._star_names(module, set())
+            if head in names:
+                return self._resolve(".".join([names[head], *rest]), visiting)
+            if not complete:
+                return Resolved(UNKNOWN)
+        if "__getattr__" in summary.defined:
             return Resolved(UNKNOWN)
         if summary.is_package and _has_submodule(summary.path, head):
             return Resolved(UNKNOWN)  # a module of the package the index does not hold
         return Resolved(MISSING, module, head)
+
+    @cached_property
+    def _star_tables(self) -> dict[str, tuple[dict[str, str], bool]]:
+        return {}
+
+    def _star_names(self, module: str, visiting: set[str]) -> tuple[dict[str, str], bool]:
+        """The names ``from <star> import *`` lines bring into ``module``: name → the module
+        binding it, and whether the table is complete (every starred module indexed, no cycle
+        cut short). Computed once per module: resolving through star imports name by name
+        would try every starred module for every name."""
+        if module in self._star_tables:
+            return self._star_tables[module]
+        names: dict[str, str] = {}
+        complete = True
+        visiting.add(module)
+        for star in self.modules[module].star_imports:
+            if star not in self.modules or star in self.ambiguous or star in visiting:
+                complete = False
+                continue
+            exported, star_complete = self._public_names(star, visiting)
+            complete = complete and star_complete
+            for name, source in exported.items():
+                names.setdefault(name, source)
+        visiting.discard(module)
+        # a table cut short by a cycle is kept too: it may lack names (which then resolve
+        # to unknown), never hold a wrong one, and computing it again per caller would cost
+        # exponential time in modules that star-import each other
+        self._star_tables[module] = (names, complete)
+        return names, complete
+
+    def _public_names(self, module: str, visiting: set[str]) -> tuple[dict[str, str], bool]:
+        """What ``from module import *`` binds: ``__all__``, else its public names."""
+        summary = self.modules[module]
+        own = {n: module for n in (*summary.defined, *summary.imports) if not n.startswith("_")}
+        starred, complete = (
+            self._star_names(module, visiting) if summary.star_imports else ({}, True)
+        )
+        public = {**{n: s for n, s in starred.items() if not n.startswith("_")}, **own}
+        if summary.exported is not None:
+            return {n: public.get(n, module) for n in summary.exported}, True
+        return public, complete
 
     # --- functions ------------------------------------------------------------------------
 
