@@ -230,6 +230,9 @@ class IncrementalChecker:
                 return result
             except _Fallback as reason:
                 self.last_reason = str(reason)
+            except Exception as error:  # a bug here must not cost the user the findings
+                self._state = None
+                self.last_reason = f"error: {type(error).__name__}: {error}"
         self.last_mode = "full"
         return self._full(text)
 

@@ -180,6 +180,7 @@ def run_edits(
         expected = full(text, path)
         got = incremental(checker, text)
         modes[checker.last_mode] += 1
+        assert not checker.last_reason.startswith("error"), checker.last_reason
         assert got == expected, f"{path}: edit {step} (seed {seed}), {checker.last_mode}\n{text}"
         if checker.last_mode == "incremental":
             assert_tree_matches(checker, text)
@@ -257,6 +258,7 @@ def test_incremental_path_is_taken() -> None:
         for _ in range(3):
             text = body_edit(text, rng)
             assert incremental(checker, text) == full(text, str(path))
+            assert not checker.last_reason.startswith("error"), checker.last_reason
             modes[checker.last_mode] += 1
     assert modes["incremental"] >= 0.7 * sum(modes.values()), modes
 
