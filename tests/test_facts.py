@@ -1082,6 +1082,12 @@ def test_dependency_uses_through_an_alias_share_its_call() -> None:
     # the alias no parameter reads stays a use outside signatures, as do the rebound ones
     outside = [u for u in facts.dependency_uses if u.owner is None]
     assert [u.call.lineno for u in outside] == [10, 11, 12]
+    # an alias says what its `Depends()` calls even when no parameter uses it
+    assert [ast.unparse(u.annotation) if u.annotation else None for u in outside] == [
+        None,
+        None,
+        "str",
+    ]
     # one use per call node: DbDep, TypedDep (shared), Rebound twice, Unused
     calls = facts.dependency_calls
     assert len(calls) == len({id(u.call) for u in facts.dependency_uses}) == 5

@@ -331,8 +331,18 @@ class ModuleFacts:
     @cached_property
     def dependency_uses(self) -> list[DependencyUse]:
         """Every ``Depends()``/``Security()`` of the module, in signatures and lists."""
+        alias_types: dict[ast.Call, ast.expr] = {}
+        for alias in self._annotated_aliases.values():
+            parts = annotated_parts(alias, self.qualified_name)
+            if parts is not None:
+                inner, metadata = parts
+                alias_types.update((m, inner) for m in metadata if isinstance(m, ast.Call))
         return find_dependencies(
-            self._walk.functions, self.calls, self.qualified_name, self.annotated_parts
+            self._walk.functions,
+            self.calls,
+            self.qualified_name,
+            self.annotated_parts,
+            alias_types,
         )
 
     @cached_property

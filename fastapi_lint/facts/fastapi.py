@@ -211,11 +211,14 @@ def find_dependencies(
     all_calls: list[ast.Call],
     qualified_name: QualifiedName,
     parts_of: AnnotatedParts,
+    alias_types: dict[ast.Call, ast.expr],
 ) -> list[DependencyUse]:
     """One use per parameter and ``Depends()`` it declares, then the ``Depends()`` calls no
     signature declares (``dependencies=[...]``, an ``Annotated`` alias no parameter uses).
     ``parts_of`` reads a parameter's ``Annotated`` metadata, through a module alias too: the
-    call inside an alias is then the same node in the use of every parameter naming it."""
+    call inside an alias is then the same node in the use of every parameter naming it.
+    ``alias_types`` gives the calls inside aliases their type (``Depends()`` in
+    ``Annotated[Service, Depends()]`` calls ``Service``), whether a parameter uses it or not."""
     uses: list[DependencyUse] = []
     in_signatures: set[ast.Call] = set()
     for func in functions:
@@ -237,7 +240,8 @@ def find_dependencies(
                     in_signatures.add(use.call)
     for call in all_calls:
         if call not in in_signatures:
-            use = _dependency_call(call, qualified_name, "list", None, None, None)
+            annotation = alias_types.get(call)
+            use = _dependency_call(call, qualified_name, "list", None, None, annotation)
             if use is not None:
                 uses.append(use)
     return uses
