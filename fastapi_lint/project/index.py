@@ -102,8 +102,19 @@ class ProjectIndex:
     def update(self, summary: ModuleSummary) -> set[str]:
         """Replace (or add) one file's summary; the paths whose findings may change: the file
         and the modules that import it."""
+        old = self.summaries.get(summary.path)
         self.summaries[summary.path] = summary
+        functions = self.__dict__.get("_functions")
+        same_module = old is not None and old.module == summary.module
         self._invalidate()
+        if functions is not None and same_module and summary.module not in self.ambiguous:
+            # the function table is the largest to rebuild: patch the one module instead
+            assert old is not None
+            for func in old.functions:
+                functions.pop((old.module, func.qualname), None)
+            for func in summary.functions:
+                functions[(summary.module, func.qualname)] = (summary, func)
+            self.__dict__["_functions"] = functions
         return {summary.path, *self.dependents(summary.module)}
 
     def remove(self, path: str) -> set[str]:
@@ -112,15 +123,24 @@ class ProjectIndex:
         return set() if old is None else {path, *self.dependents(old.module)}
 
     def _invalidate(self) -> None:
-        for name in ("modules", "ambiguous", "roots", "_importers", "_instances",
+        for name in ("modules", "ambiguous", "roots", "_instances",
                      "_registrations", "_functions", "_calls_by_caller", "_resolved",
                      "routes", "_chains", "unresolved_includes", "dependency_graph",
                      "bare_dependencies", "_parsed", "_star_tables"):  # fmt: skip
             self.__dict__.pop(name, None)
 
     def dependents(self, module: str) -> set[str]:
-        """Paths of the modules importing ``module`` (or a name from it)."""
-        return {self.modules[m].path for m in self._importers.get(module, ()) if m in self.modules}
+        """Paths of the modules importing ``module`` (or a name from it): one pass over the
+        imports, cheaper than a reverse table rebuilt after every change."""
+        below = module + "."
+        return {
+            summary.path
+            for summary in self.summaries.values()
+            if any(
+                target == module or target.startswith(below)
+                for target in (*summary.imports.values(), *summary.star_imports)
+            )
+        }
 
     def facts_for(self, summary: ModuleSummary) -> ModuleFacts | None:
         """The file's facts, parsed again (for fixes) once per version; None when it changed
@@ -157,16 +177,6 @@ class ProjectIndex:
     @cached_property
     def roots(self) -> frozenset[str]:
         return frozenset(s.root_package for s in self.summaries.values())
-
-    @cached_property
-    def _importers(self) -> dict[str, set[str]]:
-        table: dict[str, set[str]] = {}
-        for summary in self.summaries.values():
-            for target in (*summary.imports.values(), *summary.star_imports):
-                parts = target.split(".")
-                for i in range(1, len(parts) + 1):
-                    table.setdefault(".".join(parts[:i]), set()).add(summary.module)
-        return table
 
     @cached_property
     def _resolved(self) -> dict[str, Resolved]:
