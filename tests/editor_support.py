@@ -147,13 +147,6 @@ def require_or_skip(executables: list[str], what: str) -> None:
     pytest.skip(f"{what} is not installed (set {REQUIRED_ENV} to make this a failure)")
 
 
-def server_has_routes() -> bool:
-    """Whether the server answers the ``fastapi-lint/routes`` request yet."""
-    from fastapi_lsp.server import create_server
-
-    return "fastapi-lint/routes" in create_server().protocol.fm.features
-
-
 def step_ok(results: dict[str, Any], name: str) -> None:
     """The editor script ran step ``name`` without an error."""
     steps = {s["name"]: s for s in results["steps"]}
@@ -163,8 +156,6 @@ def step_ok(results: dict[str, Any], name: str) -> None:
 
 def check_routes_step(results: dict[str, Any]) -> None:
     """The route picker offered both routes and picking ROUTE opened its handler."""
-    if not server_has_routes():
-        pytest.skip("the server does not answer fastapi-lint/routes yet")
     step_ok(results, "routes")
     offered = " | ".join(results["routes_offered"])
     assert "GET" in offered and "/items/{item_id}" in offered and ROUTE in offered

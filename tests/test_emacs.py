@@ -28,7 +28,6 @@ from tests.editor_support import (
     find_executables,
     require_or_skip,
     server_command,
-    server_has_routes,
     step_ok,
     write_project,
 )
@@ -72,7 +71,7 @@ def session(
         FASTAPI_LINT_FILE=str(app),
         FASTAPI_LINT_SETTINGS=json.dumps(SETTINGS),
         FASTAPI_LINT_QUICK_FIX=QUICK_FIX_TITLE,
-        FASTAPI_LINT_ROUTE=ROUTE if server_has_routes() else "",
+        FASTAPI_LINT_ROUTE=ROUTE,
         FASTAPI_LINT_OUT=str(out),
     )
     proc = subprocess.run(

@@ -26,7 +26,6 @@ from tests.editor_support import (
     find_executables,
     require_or_skip,
     server_command,
-    server_has_routes,
     step_ok,
     write_project,
 )
@@ -82,7 +81,7 @@ def nvim(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def session(nvim: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One editor session: every step of e2e.lua, run once per Neovim binary."""
-    route = ROUTE if server_has_routes() else ""
+    route = ROUTE
     results = run_e2e(nvim, tmp_path_factory.mktemp("nvim"), route=route)
     assert "error" not in results, results.get("error")
     return results

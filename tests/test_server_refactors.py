@@ -15,6 +15,7 @@ from pytest_lsp import ClientServerConfig
 
 from fastapi_lint.refactors import FileEdit, NewFile, Refactoring
 from fastapi_lint.refactors._cst import applied
+from fastapi_lint.refactors.extract_service import extract_service
 from fastapi_lint.refactors.to_thread import wrap_in_to_thread
 from tests.test_server import (
     SERVER,
@@ -323,22 +324,13 @@ def vertical_slice(root: Path) -> Path:
     return router
 
 
-def extract_service_or_skip() -> Any:
-    try:
-        from fastapi_lint.refactors import extract_service
-    except ImportError:
-        pytest.skip("Extract to service is not part of this checkout")
-    return extract_service
-
-
 async def test_extract_service_creates_its_module_when_the_client_can(
     client: RecordingClient, tmp_path: Path
 ) -> None:
-    module = extract_service_or_skip()
     router = vertical_slice(tmp_path)
     text = router.read_text("utf-8")
     line = 1 + text.splitlines().index("    user = session.get(user_id)")
-    core = module.extract_service(router, text, line, project_root=tmp_path)
+    core = extract_service(router, text, line, project_root=tmp_path)
     assert any(isinstance(c, NewFile) for c in core.changes)
     await initialize(client, tmp_path, lazy=True, create=True)
     uri = router.as_uri()
@@ -358,7 +350,6 @@ async def test_extract_service_creates_its_module_when_the_client_can(
 
 
 async def test_fat_route_gets_extract_to_service(client: RecordingClient, tmp_path: Path) -> None:
-    extract_service_or_skip()
     router = vertical_slice(tmp_path)
     text = router.read_text("utf-8")
     await initialize(client, tmp_path, options={"fat-route": {"max-statements": 2}})
@@ -384,7 +375,6 @@ def core_result_for(text: str, refactoring: Refactoring, path: Path) -> str:
 async def test_extract_service_is_withheld_when_the_client_cannot_create_files(
     client: RecordingClient, tmp_path: Path
 ) -> None:
-    extract_service_or_skip()
     router = vertical_slice(tmp_path)
     text = router.read_text("utf-8")
     await initialize(client, tmp_path, lazy=True, create=False)
