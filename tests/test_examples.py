@@ -61,3 +61,14 @@ def test_example_shows_every_default_rule_of_the_shown_families() -> None:
 def test_clean_router_of_the_example_has_no_findings() -> None:
     result = run("fastapi_lint", "check", "examples/shop/routers/")
     assert result.returncode == 0, result.stdout
+
+
+def test_readme_shows_the_checker_output_on_the_example() -> None:
+    """The README's sample output is what ``fastapi-lint check examples/`` prints today."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    shown = [line for line in readme.splitlines() if line.startswith("examples/")]
+    checker = run("fastapi_lint", "check", "examples/")
+    assert shown
+    assert set(shown) <= set(checker.stdout.splitlines())
+    summary = checker.stderr.strip().splitlines()[-1]
+    assert summary in readme
