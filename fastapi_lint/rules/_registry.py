@@ -107,27 +107,20 @@ def rule(
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check function as a rule. Its module docstring is the rule's documentation;
     its first line is ``CODE name`` and the "What it does" section gives the summary."""
-    if not CODE_PATTERN.match(code):
-        raise ValueError(f"invalid rule code {code!r}")
-    if fix not in FIX_KINDS:
-        raise ValueError(f"invalid fix kind {fix!r} for {code}")
+    _validate(code, fix)
 
     def register(check: CheckFunction) -> CheckFunction:
-        module = inspect.getmodule(check)
-        doc = inspect.cleandoc(module.__doc__ or "") if module else ""
         if code in _RULES and _RULES[code].check is not check:
             raise ValueError(f"rule code {code} registered twice")
-        _RULES[code] = Rule(
+        _store(
+            check,
             code=code,
             name=name,
             default=default,
             fix=fix,
-            summary=_summary(doc),
             check=check,
-            doc=_body(doc),
             severity=severity,
             options=options,
-            module=module.__name__ if module else "",
             options_table=options_table,
         )
         return check
@@ -148,20 +141,16 @@ def project_rule(
     _validate(code, fix)
 
     def register(check: ProjectCheck) -> ProjectCheck:
-        module = inspect.getmodule(check)
-        doc = inspect.cleandoc(module.__doc__ or "") if module else ""
         if code in _RULES and _RULES[code].project_check is not check:
             raise ValueError(f"rule code {code} registered twice")
-        _RULES[code] = Rule(
+        _store(
+            check,
             code=code,
             name=name,
             default=default,
             fix=fix,
-            summary=_summary(doc),
             check=_no_module_check,
-            doc=_body(doc),
             severity=severity,
-            module=module.__name__ if module else "",
             project_check=check,
         )
         return check
@@ -190,6 +179,18 @@ def project_checks(rule: Rule) -> list[ProjectCheck]:
     cross-module forms registered for its code."""
     own = [rule.project_check] if rule.project_check is not None else []
     return [*own, *_PROJECT_EXTENSIONS.get(rule.code, [])]
+
+
+def _store(defined_by: Callable[..., Any], **fields: Any) -> None:
+    """Register a Rule documented by the docstring of the module defining ``defined_by``."""
+    module = inspect.getmodule(defined_by)
+    doc = inspect.cleandoc(module.__doc__ or "") if module else ""
+    _RULES[fields["code"]] = Rule(
+        summary=_summary(doc),
+        doc=_body(doc),
+        module=module.__name__ if module else "",
+        **fields,
+    )
 
 
 def _validate(code: str, fix: str) -> None:
