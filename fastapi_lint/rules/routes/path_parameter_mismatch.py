@@ -32,6 +32,13 @@ parameter may be meant as a query parameter after all. Otherwise the fix adds th
 (`item_id: int` for an `{item_id:int}` converter, `str` by default); it is unsafe: it changes
 the handler's signature, and the body still has to use the value. Names that are Python
 keywords cannot be added, and positional-only or `Path()` mismatches have no fix.
+
+Dependencies and parameter types imported from another module (`user: CurrentUser` with
+`CurrentUser = Annotated[User, Depends(get_user)]` in `deps.py`) may take the path
+parameter: on its own the file is then not provable and the rule stays silent. A check of
+the whole project follows them through the project index and reports a `{name}` that
+neither the handler nor any dependency, in any module, takes (no fix there); a dependency
+it cannot resolve keeps it silent.
 """
 
 from __future__ import annotations
@@ -39,8 +46,9 @@ from __future__ import annotations
 import ast
 import difflib
 import keyword
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, node_start
 from fastapi_lint.facts import FunctionInfo, ModuleFacts, PathParam, Route
@@ -65,22 +73,48 @@ _MARKER_FUNCTIONS = (
     "fastapi.Depends",
     "fastapi.Security",
 )
+_DEPENDS_FUNCTIONS = ("fastapi.Depends", "fastapi.Security")
 _MODEL_BASES = {"pydantic.BaseModel", "sqlmodel.SQLModel"}
 _NEAR_MISS_CUTOFF = 0.8
+# Libraries whose names, used as a parameter's type, are never an `Annotated[..., Depends()]`
+# alias: any other imported type may be one (`from app.deps import CurrentUser`).
+_PLAIN_TYPE_LIBRARIES = frozenset(
+    {
+        *sys.stdlib_module_names,
+        "fastapi", "starlette", "pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel",
+        "typing_extensions",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
-class _Bound:
-    """The names a callable binds from the request; ``anything`` when that is not provable."""
+class Bound:
+    """The names a callable binds from the request; ``anything`` when that is not provable.
+    ``calls`` (imported callables passed to ``Depends``) and ``annotations`` (imported types
+    of parameters, which may be ``Annotated`` aliases) are defined in other modules: the module
+    cannot tell what they bind, the project index can."""
 
     names: frozenset[str]
     anything: bool = False
+    calls: frozenset[ast.expr] = field(default_factory=frozenset)
+    annotations: frozenset[ast.expr] = field(default_factory=frozenset)
 
-    def __or__(self, other: _Bound) -> _Bound:
-        return _Bound(self.names | other.names, self.anything or other.anything)
+    def __or__(self, other: Bound) -> Bound:
+        return Bound(
+            self.names | other.names,
+            self.anything or other.anything,
+            self.calls | other.calls,
+            self.annotations | other.annotations,
+        )
+
+    @property
+    def provable(self) -> bool:
+        """True when every name the callable binds is known within the module."""
+        return not (self.anything or self.calls or self.annotations)
 
 
-_ANYTHING = _Bound(frozenset(), anything=True)
+_ANYTHING = Bound(frozenset(), anything=True)
+_NOTHING = Bound(frozenset())
 
 
 @rule(code=CODE, name="path-parameter-mismatch", default=True, fix="action")
@@ -100,9 +134,9 @@ def _unbound_path_params(
     facts: ModuleFacts, route: Route, params: list[PathParam]
 ) -> Iterator[Diagnostic]:
     handler = route.handler
-    bound = _bound_by_function(facts, handler, set()) | _bound_by_route_dependencies(facts, route)
-    if bound.anything:
-        return
+    bound = route_binding(facts, route)
+    if not bound.provable:
+        return  # the project index decides when only other modules' names are unknown
     positional_only = {p.arg for p in handler.node.args.posonlyargs}
     for param in params:
         if param.name in bound.names:
@@ -159,22 +193,65 @@ def _node_end(node: ast.AST) -> Position:
 # --- what a function and its dependencies bind ------------------------------------------------
 
 
-def _bound_by_function(facts: ModuleFacts, func: FunctionInfo, seen: set[FunctionInfo]) -> _Bound:
+def route_binding(facts: ModuleFacts, route: Route) -> Bound:
+    """What a route's handler and dependencies (signature, decorator, app or router) bind."""
+    return _bound_by_function(facts, route.handler, set()) | _bound_by_route_dependencies(
+        facts, route
+    )
+
+
+def _bound_by_function(facts: ModuleFacts, func: FunctionInfo, seen: set[FunctionInfo]) -> Bound:
     if func in seen:
-        return _Bound(frozenset())
+        return _NOTHING
     seen.add(func)
     args = func.node.args
     if args.kwarg is not None:
         return _ANYTHING
-    names: set[str] = set()
-    for param in [*args.args, *args.kwonlyargs]:
-        names |= _bound_names(facts, func, param)
-    bound = _Bound(frozenset(names))
+    parameters = [*args.args, *args.kwonlyargs]
     if func.is_method and args.args:
-        bound = _Bound(bound.names - {args.args[0].arg})
+        parameters = parameters[1:]
+    names: set[str] = set()
+    opaque: set[ast.expr] = set()
+    for param in parameters:
+        names |= _bound_names(facts, func, param)
+        annotation = _imported_annotation(facts, func, param)
+        if annotation is not None:
+            opaque.add(annotation)
+    bound = Bound(frozenset(names), annotations=frozenset(opaque))
     for use in facts.dependencies_of(func):
         bound = bound | _bound_by_callable(facts, use.callable_expr, seen)
     return bound
+
+
+def _imported_annotation(facts: ModuleFacts, func: FunctionInfo, param: ast.arg) -> ast.expr | None:
+    """A parameter's type when it is a name imported from a module that may define it as
+    ``Annotated[T, Depends(f)]`` (then ``f``'s parameters are bound too); nested
+    ``Annotated`` flattens, so ``Annotated[CurrentUser, ...]`` counts as well. A parameter
+    with a ``Depends()`` default is not one: FastAPI refuses two dependencies for it."""
+    default = func.parameter_default(param)
+    if default is not None and facts.is_call_to(default, *_DEPENDS_FUNCTIONS):
+        return None
+    annotation = param.annotation
+    parts = facts.annotated_parts(annotation)
+    if parts is not None:
+        annotation = parts[0]
+    if not isinstance(annotation, ast.Name | ast.Attribute):
+        return None
+    return annotation if _is_imported(facts, annotation, _PLAIN_TYPE_LIBRARIES) else None
+
+
+def _is_imported(facts: ModuleFacts, expr: ast.expr, known: frozenset[str] = frozenset()) -> bool:
+    """True when ``expr`` names something an import brings in, from a module not in
+    ``known``."""
+    qualified = facts.qualified_name(expr)
+    if qualified is None or qualified.startswith("builtins."):
+        return False
+    root = expr
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if not isinstance(root, ast.Name) or facts.is_local_name(root.id, root):
+        return False
+    return qualified.lstrip(".").split(".")[0] not in known or qualified.startswith(".")
 
 
 def _bound_names(facts: ModuleFacts, func: FunctionInfo, param: ast.arg) -> set[str]:
@@ -216,9 +293,7 @@ def _keyword_string(call: ast.expr, name: str) -> str | None:
     return None
 
 
-def _bound_by_callable(
-    facts: ModuleFacts, expr: ast.expr | None, seen: set[FunctionInfo]
-) -> _Bound:
+def _bound_by_callable(facts: ModuleFacts, expr: ast.expr | None, seen: set[FunctionInfo]) -> Bound:
     func = facts.resolve_function(expr)
     if func is not None:
         return _bound_by_function(facts, func, seen)
@@ -226,7 +301,9 @@ def _bound_by_callable(
         cls = _module_class(facts, expr.id)
         if cls is not None:
             return _bound_by_class(facts, cls, seen)
-    return _ANYTHING  # imported, built by a factory, or anything else we cannot read
+    if expr is not None and _is_imported(facts, expr):
+        return Bound(frozenset(), calls=frozenset({expr}))
+    return _ANYTHING  # built by a factory, or anything else we cannot read
 
 
 def _module_class(facts: ModuleFacts, name: str) -> ast.ClassDef | None:
@@ -237,7 +314,7 @@ def _module_class(facts: ModuleFacts, name: str) -> ast.ClassDef | None:
     return found
 
 
-def _bound_by_class(facts: ModuleFacts, cls: ast.ClassDef, seen: set[FunctionInfo]) -> _Bound:
+def _bound_by_class(facts: ModuleFacts, cls: ast.ClassDef, seen: set[FunctionInfo]) -> Bound:
     if cls.decorator_list:
         return _ANYTHING  # dataclasses and the like build their own `__init__`
     for statement in cls.body:
@@ -246,11 +323,11 @@ def _bound_by_class(facts: ModuleFacts, cls: ast.ClassDef, seen: set[FunctionInf
     if cls.name in facts.pydantic_classes:
         return _pydantic_fields(facts, cls)
     if not cls.bases:
-        return _Bound(frozenset())
+        return _NOTHING
     return _ANYTHING
 
 
-def _pydantic_fields(facts: ModuleFacts, cls: ast.ClassDef) -> _Bound:
+def _pydantic_fields(facts: ModuleFacts, cls: ast.ClassDef) -> Bound:
     """The field names (and literal aliases) of a model whose bases are all in the module or
     `BaseModel` itself."""
     names: set[str] = set()
@@ -270,12 +347,12 @@ def _pydantic_fields(facts: ModuleFacts, cls: ast.ClassDef) -> _Bound:
             alias = _keyword_string(statement.value, "alias") if statement.value else None
             if alias is not None:
                 names.add(alias)
-    return _Bound(frozenset(names))
+    return Bound(frozenset(names))
 
 
-def _bound_by_route_dependencies(facts: ModuleFacts, route: Route) -> _Bound:
+def _bound_by_route_dependencies(facts: ModuleFacts, route: Route) -> Bound:
     """Dependencies declared on the decorator and on the app or router constructor."""
-    bound = _Bound(frozenset())
+    bound = _NOTHING
     lists = [route.keyword("dependencies")]
     owner_call = route.owner.call
     if owner_call is not None:
