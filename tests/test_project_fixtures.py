@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_lint.engine import parse_module
+from fastapi_lint.engine import check_text, parse_module
 from fastapi_lint.fixes.apply import apply_fixes
 from fastapi_lint.project.build import build_index
 from fastapi_lint.rules import ProjectFinding, Rule, get_rule, project_checks
@@ -93,3 +93,21 @@ def test_project_actions_produce_the_expected_text(folder: Path) -> None:
         assert applied
         assert text == expected.read_text("utf-8")
         parse_module(text)
+
+
+CROSS_MODULE = [f for f in project_fixtures() if not f.name.startswith("FAS9")]
+
+
+@pytest.mark.parametrize("folder", CROSS_MODULE, ids=lambda p: p.name)
+def test_cross_module_form_and_module_rule_never_report_one_place(folder: Path) -> None:
+    """A cross-module form reports what its module rule cannot see, never the same finding."""
+    rule = fixture_rule(folder)
+    root = folder.resolve()
+    project = {
+        (Path(f.path).relative_to(root).as_posix(), f.diagnostic.start) for f in findings(folder)
+    }
+    assert project
+    for path in sorted(folder.rglob("*.py")):
+        result = check_text(path.read_text("utf-8"), str(path), [rule])
+        module = {(path.relative_to(folder).as_posix(), d.start) for d in result.diagnostics}
+        assert not module & project, path

@@ -389,6 +389,9 @@ class ProjectIndex:
         key = (found.module, found.name)
         return key if key in self._instances else None
 
+    def instance_def(self, key: InstanceKey) -> InstanceDef:
+        return self._instances[key][1]
+
     def function_at(self, module: str, qualname: str) -> FunctionSummary | None:
         found = self._functions.get((module, qualname))
         return found[1] if found else None

@@ -12,7 +12,7 @@ import ast
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from fastapi_lint.diagnostics import Applicability, Edit, Fix, Position
@@ -37,6 +37,12 @@ from fastapi_lint.rules.async_.sync_session_in_async_route import (
 )
 from fastapi_lint.rules.di.dependency_called import (
     _is_provably_dependency as is_provably_dependency,
+)
+from fastapi_lint.rules.routes.path_parameter_mismatch import (
+    Bound,
+    module_bindings,
+    open_routes,
+    path_param_span,
 )
 
 Span = tuple[int, int, int, int]  # line, column, end line, end column (ast conventions)
@@ -139,6 +145,30 @@ class ModelRef:
 
 
 @dataclass(frozen=True, slots=True)
+class PathBinding:
+    """The request names a dependency binds, or a parameter typed with an ``Annotated``
+    alias binds besides its own name (FAS304): what the module proves, and the references
+    to other modules' dependencies (``calls``) and possible aliases (``annotations``) that
+    the index follows."""
+
+    names: frozenset[str]
+    calls: tuple[str, ...] = ()
+    annotations: tuple[str, ...] = ()
+    anything: bool = False  # e.g. ``**kwargs``, or a dependency built by a factory call
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPathRoute:
+    """A route whose path parameters the module check leaves to the index (FAS304): the
+    module binds none of ``params``, its other modules' names may."""
+
+    handler: str  # qualified name of the handler in its module
+    owner: str | None  # reference to the app or router the route is registered on
+    params: tuple[tuple[str, Span], ...]  # each ``{name}`` with its place in the path
+    binding: PathBinding
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleSummary:
     path: str  # absolute, POSIX
     module: str
@@ -156,6 +186,11 @@ class ModuleSummary:
     calls: tuple[CallSite, ...]
     model_refs: tuple[ModelRef, ...]
     called_dependencies: tuple[CalledDependency, ...] = ()
+    # module-level name → what it binds used as ``Depends(name)`` ("callable") or as a
+    # parameter's type ("alias"), for FAS304 across modules
+    callable_bindings: dict[str, PathBinding] = field(default_factory=dict)
+    alias_bindings: dict[str, PathBinding] = field(default_factory=dict)
+    open_path_routes: tuple[OpenPathRoute, ...] = ()
 
     @property
     def root_package(self) -> str:
@@ -190,6 +225,7 @@ def summarise(
     builder = _Builder(facts, module, is_package, project_roots)
     imports, stars, lines = builder.imports()
     functions, calls = builder.functions_and_calls()
+    callables, aliases = builder.path_bindings()
     return ModuleSummary(
         path=path,
         module=module,
@@ -207,6 +243,9 @@ def summarise(
         calls=calls,
         model_refs=builder.model_refs(),
         called_dependencies=builder.called_dependencies(),
+        callable_bindings=callables,
+        alias_bindings=aliases,
+        open_path_routes=builder.open_path_routes(),
     )
 
 
@@ -600,6 +639,46 @@ class _Builder:
             )
         return tuple(found)
 
+    # --- path parameters (FAS304 across modules) -------------------------------------------
+
+    def path_bindings(self) -> tuple[dict[str, PathBinding], dict[str, PathBinding]]:
+        callables: dict[str, PathBinding] = {}
+        aliases: dict[str, PathBinding] = {}
+        for name, kind, bound in module_bindings(self.facts):
+            (aliases if kind == "alias" else callables)[name] = self._path_binding(bound)
+        return callables, aliases
+
+    def _path_binding(self, bound: Bound) -> PathBinding:
+        if bound.anything:
+            return _BINDS_ANYTHING
+        if not bound.names and not bound.calls and not bound.annotations:
+            return _BINDS_NOTHING
+        calls = {self.ref(e) for e in bound.calls}
+        annotations = {self.ref(e) for e in bound.annotations}
+        if None in calls or None in annotations:
+            return _BINDS_ANYTHING
+        return PathBinding(
+            names=bound.names,
+            calls=tuple(sorted(r for r in calls if r is not None)),
+            annotations=tuple(sorted(r for r in annotations if r is not None)),
+        )
+
+    def open_path_routes(self) -> tuple[OpenPathRoute, ...]:
+        found = []
+        for route, bound, params in open_routes(self.facts):
+            owner_expr = route.registration.func
+            owner = self.ref(owner_expr.value) if isinstance(owner_expr, ast.Attribute) else None
+            spans = []
+            for param in params:
+                start, end = path_param_span(self.facts, route, param)
+                spans.append((param.name, (start.line, start.col, end.line, end.col)))
+            found.append(
+                OpenPathRoute(
+                    route.handler.qualname, owner, tuple(spans), self._path_binding(bound)
+                )
+            )
+        return tuple(found)
+
     # --- response models ------------------------------------------------------------------
 
     def model_refs(self) -> tuple[ModelRef, ...]:
@@ -644,6 +723,10 @@ class _Builder:
         if import_edit is not None:
             edits.append(import_edit)
         return Fix(f"Create model `{name.id}`", Applicability.ACTION, tuple(edits))
+
+
+_BINDS_ANYTHING = PathBinding(frozenset(), anything=True)
+_BINDS_NOTHING = PathBinding(frozenset())
 
 
 def _type_leaves(expr: ast.expr) -> list[ast.Name | ast.Attribute]:
