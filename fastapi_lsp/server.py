@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import sys
 import threading
 import time
@@ -35,45 +34,14 @@ from fastapi_lint import __version__
 from fastapi_lint.rules import all_rules
 from fastapi_lint.source import SourceText, decode_source
 from fastapi_lsp.analysis import Analysis, analyse
-from fastapi_lsp.convert import UTF8, UTF16, char_index
+from fastapi_lsp.convert import UTF8, UTF16
 from fastapi_lsp.settings import DocumentSettings, SettingsResolver
+from fastapi_lsp.text_document import Document
 from fastapi_lsp.transport import serve
 
 logger = logging.getLogger(__name__)
 
 NAME = "fastapi-lint"
-# LSP and Python end lines only at these; ``str.splitlines`` also splits at form feeds and
-# other characters, which would misplace incremental edits after them
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-class Document(TextDocument):
-    """A pygls text document whose lines end where LSP says they do, and whose incremental
-    changes clamp out-of-range positions as the protocol asks (a character past the end of
-    its line means the end of the line, a line past the end means the end of the text)."""
-
-    @property
-    def lines(self) -> tuple[str, ...]:
-        return tuple(_LINE.findall(self.source))
-
-    def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
-        lines = self.lines
-        encoding = self._position_codec.encoding
-        encoding = str(
-            encoding.value if isinstance(encoding, types.PositionEncodingKind) else encoding
-        )
-        starts = [0]
-        for line in lines:
-            starts.append(starts[-1] + len(line))
-
-        def offset(position: types.Position) -> int:
-            if position.line >= len(lines):
-                return len(self.source)
-            content = lines[position.line].rstrip("\r\n")
-            return starts[position.line] + char_index(content, position.character, encoding)
-
-        start, end = sorted((offset(change.range.start), offset(change.range.end)))
-        self._source = self.source[:start] + change.text + self.source[end:]
 
 
 class DocumentWorkspace(Workspace):
