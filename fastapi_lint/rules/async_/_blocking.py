@@ -39,6 +39,7 @@ _OS_SPAWN = (
     "posix_spawn", "posix_spawnp",
 )  # fmt: skip
 _OS_WAIT = ("wait", "wait3", "wait4", "waitid", "waitpid")
+_POLLING_WAITS = frozenset(f"os.{name}" for name in _OS_WAIT)
 _SHUTIL = (
     "copy", "copy2", "copyfile", "copyfileobj", "copytree", "copymode", "copystat", "move",
     "rmtree",
@@ -196,8 +197,21 @@ def blocking_calls(
             yield found
 
 
+def _polls(facts: ModuleFacts, call: ast.Call) -> bool:
+    """``os.waitpid(pid, os.WNOHANG)`` and the like return at once: they poll, not wait."""
+    arguments = [*call.args, *(kw.value for kw in call.keywords)]
+    return any(
+        facts.qualified_name(node) == "os.WNOHANG"
+        for argument in arguments
+        for node in ast.walk(argument)
+        if isinstance(node, ast.Name | ast.Attribute)
+    )
+
+
 def _match(facts: ModuleFacts, call: ast.Call, func: FunctionInfo) -> BlockingCall | None:
     qualified = facts.qualified_name(call.func)
+    if qualified in _POLLING_WAITS and _polls(facts, call):
+        return None
     if qualified is not None and qualified in BLOCKING_CALLS:
         name = qualified.removeprefix("builtins.")
         return BlockingCall(call, func, name, qualified, BLOCKING_CALLS[qualified])
