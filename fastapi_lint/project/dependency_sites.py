@@ -203,7 +203,7 @@ def _size(span: Span) -> tuple[int, int]:
 def module_sites(facts: ModuleFacts, summary: ModuleSummary) -> ModuleSites:
     builder = _SiteBuilder(facts, summary)
     return ModuleSites(
-        sites=tuple(builder.sites()),
+        sites=tuple(sorted(builder.sites(), key=lambda site: site.span)),
         aliases=builder.aliases(),
         definitions=builder.definitions(),
         route_calls=builder.route_calls(),
