@@ -23,6 +23,8 @@ from pathlib import Path
 from fastapi_lint.facts import ModuleFacts
 from fastapi_lint.project.sources import facts_for
 from fastapi_lint.project.summary import (
+    ARG_NONE,
+    ARG_VALUE,
     CallSite,
     FunctionSummary,
     IncludeDef,
@@ -68,6 +70,35 @@ class RouteEntry:
     chain: tuple[str, ...]  # "module:key" of each app/router from the app down to the owner
     dependencies: tuple[str, ...]  # outermost first: includes, routers, decorator, signature
     conditional: bool  # some registration or include on the way runs under if/for/try
+
+
+@dataclass(frozen=True)
+class BlockingChain:
+    hops: tuple[Hop, ...]
+    requires: frozenset[str]  # parameters of the chain's first function that must not be None
+
+
+def chain_requirements(
+    call: CallSite, callee: FunctionSummary, needed: frozenset[str]
+) -> frozenset[str] | None:
+    """What ``call`` must receive for the callee's ``needed`` parameters not to be None: the
+    caller's own parameters it passes on; None when it passes a literal None, or leaves out
+    a parameter whose default is None (the chain cannot run from this call)."""
+    if not needed or call.positional is None:
+        return frozenset()
+    passed = dict(zip(callee.params, call.positional, strict=False))
+    passed.update(call.keywords)
+    requires: set[str] = set()
+    for name in needed:
+        argument = passed.get(name)
+        if argument is None:
+            if name in callee.none_defaults:
+                return None
+        elif argument == ARG_NONE:
+            return None
+        elif argument != ARG_VALUE:
+            requires.add(argument)
+    return frozenset(requires)
 
 
 InstanceKey = tuple[str, str]  # (module, key)
@@ -335,42 +366,58 @@ class ProjectIndex:
         return table
 
     @cached_property
-    def _chains(self) -> dict[FunctionKey, tuple[Hop, ...] | None]:
+    def _chains(self) -> dict[FunctionKey, BlockingChain | None]:
         return {}
 
     def blocking_chain(self, module: str, qualname: str) -> tuple[Hop, ...] | None:
         """For a sync project function that blocks when called: the calls from it down to the
         blocking one (``fetch_profile → requests.get``); None when it provably does not, or
         when that is not provable (async functions, generators, decorated functions)."""
+        found = self.blocking_chain_from(module, qualname)
+        return found.hops if found is not None else None
+
+    def blocking_chain_from(self, module: str, qualname: str) -> BlockingChain | None:
+        """``blocking_chain`` with the parameters of the function that must not be None for
+        the chain to run (a chain needing none is preferred)."""
         key = (module, qualname)
         if key in self._chains:
             return self._chains[key]
         self._chains[key] = None  # a cycle reached again proves nothing
         found = self._functions.get(key)
-        result: tuple[Hop, ...] | None = None
+        result: BlockingChain | None = None
         if found is not None:
             summary, func = found
-            if not (func.is_async or func.is_generator):
+            if not (func.is_async or func.is_generator or func.memoized):
                 result = self._blocking_from(summary, func)
         self._chains[key] = result
         return result
 
-    def _blocking_from(
-        self, summary: ModuleSummary, func: FunctionSummary
-    ) -> tuple[Hop, ...] | None:
-        if func.blocking:
-            name, span = func.blocking[0]
-            return (Hop(name, summary.path, span),)
+    def _blocking_from(self, summary: ModuleSummary, func: FunctionSummary) -> BlockingChain | None:
+        best: BlockingChain | None = None
+        for i, (name, span) in enumerate(func.blocking):
+            requires = func.blocking_requires[i] if i < len(func.blocking_requires) else frozenset()
+            option = BlockingChain((Hop(name, summary.path, span),), requires)
+            if not requires:
+                return option
+            best = best or option
         for call in self._calls_by_caller.get((summary.module, func.qualname), ()):
             if call.offloaded:
                 continue
             callee = self.function(call.target)
             if callee is None or not callee[1].plain:
                 continue
-            below = self.blocking_chain(callee[0].module, callee[1].qualname)
-            if below is not None:
-                return (Hop(_short(callee[1].qualname), summary.path, call.span), *below)
-        return None
+            below = self.blocking_chain_from(callee[0].module, callee[1].qualname)
+            if below is None:
+                continue
+            passed_on = chain_requirements(call, callee[1], below.requires)
+            if passed_on is None:
+                continue  # the call leaves None where the chain needs a value
+            hop = Hop(_short(callee[1].qualname), summary.path, call.span)
+            option = BlockingChain((hop, *below.hops), passed_on | call.requires)
+            if not option.requires:
+                return option
+            best = best or option
+        return best
 
     # --- apps, routers and the include graph ------------------------------------------------
 

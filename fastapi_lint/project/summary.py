@@ -105,6 +105,13 @@ class CallSite:
     span: Span
     usage: str  # "await", "discard" (expression statement), "unused" (never-read name), "other"
     offloaded: bool  # an argument of asyncio.to_thread(...) and the like
+    # the caller's parameters that must not be None for the call to run (``if p is None:
+    # raise`` before it, or ``if p is not None:`` around it)
+    requires: frozenset[str] = frozenset()
+    # what each argument is: ARG_NONE (a literal None), a caller's parameter's name, or
+    # ARG_VALUE; positional ones in order, then keyword ones; None when ``*``/``**`` spread
+    positional: tuple[str, ...] | None = ()
+    keywords: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +129,14 @@ class FunctionSummary:
     # module-level functions only:
     dependency_shape: bool = False  # yields, or takes only injectable parameters (FAS402)
     session: str | None = None  # "sync"/"async": the DB session it returns or yields (FAS103)
+    # loads a value once and keeps it (``global _cache``; ``if _cache is not None: return``):
+    # what it calls runs once per process, not per call (FAS903)
+    memoized: bool = False
+    # for each of ``blocking``: the parameters that must not be None for it to run
+    blocking_requires: tuple[frozenset[str], ...] = ()
+    # parameters a caller may pass (``self``/``cls`` left out), and those defaulting to None
+    params: tuple[str, ...] = ()
+    none_defaults: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,12 +517,15 @@ class _Builder:
             own_calls = func.calls
             sites.extend(self._call_sites(func, own_calls))
             blocking = []
+            blocking_requires = []
             for call in own_calls:
                 if not self._may_block(call):
                     continue
                 hit = blocking_call_in(self.facts, call, func, filesystem_queries=False)
                 if hit is not None:
                     blocking.append((hit.name, span_of(call)))
+                    blocking_requires.append(self._guards.requires(func, call))
+            params, none_defaults = _callable_parameters(func)
             own_uses = uses.get(func, [])
             dependencies = tuple(
                 (self.ref(use.callable_expr), span_of(use.call)) for use in own_uses
@@ -526,6 +544,10 @@ class _Builder:
                     dependency_shape=module_level
                     and is_provably_dependency(self.facts, func, set()),
                     session=provided_session_kind(self.facts, func) if module_level else None,
+                    memoized=bool(blocking or self._has_call_sites(func)) and _memoized(func),
+                    blocking_requires=tuple(blocking_requires),
+                    params=params,
+                    none_defaults=none_defaults,
                 )
             )
         return tuple(found), tuple(sites)
@@ -552,16 +574,33 @@ class _Builder:
         return True
 
     def _call_sites(self, func: FunctionInfo, calls: list[ast.Call]) -> Iterator[CallSite]:
+        params = {p.arg for p in func.parameters}
         for call in calls:
             target = self._call_target(call, func)
             if target is not None:
+                positional, keywords = _arguments(call, params)
+                self._callers.add(func)
                 yield CallSite(
                     caller=func.qualname,
                     target=target,
                     span=span_of(call),
                     usage=self._usage(call, func),
                     offloaded=runs_in_worker_thread(self.facts, call, func),
+                    requires=self._guards.requires(func, call),
+                    positional=positional,
+                    keywords=keywords,
                 )
+
+    def _has_call_sites(self, func: FunctionInfo) -> bool:
+        return func in self._callers
+
+    @cached_property
+    def _callers(self) -> set[FunctionInfo]:
+        return set()
+
+    @cached_property
+    def _guards(self) -> _NoneGuards:
+        return _NoneGuards(self.facts)
 
     def _call_target(self, call: ast.Call, func: FunctionInfo) -> str | None:
         callee = call.func
@@ -723,6 +762,163 @@ class _Builder:
         if import_edit is not None:
             edits.append(import_edit)
         return Fix(f"Create model `{name.id}`", Applicability.ACTION, tuple(edits))
+
+
+ARG_NONE = "<None>"  # an argument that is the literal None
+ARG_VALUE = "<value>"  # an argument whose value is not followed
+
+
+def _callable_parameters(func: FunctionInfo) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The parameters a caller passes (``self``/``cls`` of a method left out), positional
+    ones first in order, and those whose default is None."""
+    args = func.node.args
+    positional = [*args.posonlyargs, *args.args]
+    if func.is_method and positional and not _is_static(func):
+        positional = positional[1:]
+    names = tuple(a.arg for a in [*positional, *args.kwonlyargs])
+    defaults = [
+        *zip(reversed([*args.posonlyargs, *args.args]), reversed(args.defaults), strict=False),
+        *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d),
+    ]
+    none = frozenset(a.arg for a, d in defaults if isinstance(d, ast.Constant) and d.value is None)
+    return names, none
+
+
+def _arguments(
+    call: ast.Call, params: set[str]
+) -> tuple[tuple[str, ...] | None, tuple[tuple[str, str], ...]]:
+    """What each argument of ``call`` is (see ``CallSite.positional``)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        kw.arg is None for kw in call.keywords
+    ):
+        return None, ()
+    positional = tuple(_argument(a, params) for a in call.args)
+    keywords = tuple((kw.arg, _argument(kw.value, params)) for kw in call.keywords if kw.arg)
+    return positional, keywords
+
+
+def _argument(expr: ast.expr, params: set[str]) -> str:
+    if isinstance(expr, ast.Constant) and expr.value is None:
+        return ARG_NONE
+    if isinstance(expr, ast.Name) and expr.id in params:
+        return expr.id
+    return ARG_VALUE
+
+
+def _memoized(func: FunctionInfo) -> bool:
+    """True for a loader that keeps what it loads: its first statement (after the docstring
+    and ``global``) is an ``if`` reading a ``global``/``nonlocal`` name or a ``self.``
+    attribute that the function also assigns (``if _cache is not None: return _cache``, or
+    ``if _cache is None: _cache = load()``)."""
+    declared: set[str] = set()
+    first: ast.stmt | None = None
+    for statement in func.node.body:
+        if isinstance(statement, ast.Global | ast.Nonlocal):
+            declared.update(statement.names)
+        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue
+        else:
+            first = statement
+            break
+    if not isinstance(first, ast.If):
+        return False
+    read = {_memo_key(node) for node in ast.walk(first.test)} - {None}
+    if not read:
+        return False
+    stored = set()
+    for node in ast.walk(func.node):
+        if isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Store):
+            stored.add(_memo_key(node))
+    return any(
+        key in stored and (key.startswith("self.") or key in declared)
+        for key in read
+        if key is not None
+    )
+
+
+def _memo_key(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("self", "cls")
+    ):
+        return f"self.{node.attr}"
+    return None
+
+
+class _NoneGuards:
+    """The parameters a statement needs to be non-None to run: ``if p is not None:`` (or
+    ``if p:``) around it, the ``else`` of ``if p is None:``, or an earlier ``if p is None:``
+    in the same block whose body always leaves (``raise``, ``return``)."""
+
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+
+    def requires(self, func: FunctionInfo, node: ast.AST) -> frozenset[str]:
+        params = {p.arg for p in func.parameters}
+        found: set[str] = set()
+        child = node
+        for ancestor in self.facts.ancestors(node):
+            if isinstance(ancestor, ast.If):
+                if child in ancestor.body:
+                    found |= _not_none_when(ancestor.test, True) & params
+                elif child in ancestor.orelse:
+                    found |= _not_none_when(ancestor.test, False) & params
+            for block in _blocks(ancestor):
+                if child in block:
+                    found |= self._earlier_exits(block[: block.index(child)], params)
+            if ancestor is func.node:
+                break
+            child = ancestor
+        return frozenset(found)
+
+    @staticmethod
+    def _earlier_exits(statements: list[ast.stmt], params: set[str]) -> set[str]:
+        found: set[str] = set()
+        for statement in statements:
+            if (
+                isinstance(statement, ast.If)
+                and not statement.orelse
+                and isinstance(statement.body[-1], ast.Raise | ast.Return)
+            ):
+                found |= _not_none_when(statement.test, False) & params
+            elif isinstance(statement, ast.Assert):
+                found |= _not_none_when(statement.test, True) & params
+        return found
+
+
+def _blocks(node: ast.AST) -> Iterator[list[ast.stmt]]:
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(node, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            yield block
+
+
+def _not_none_when(test: ast.expr, outcome: bool) -> set[str]:
+    """Names ``test`` proves not None when it evaluates to ``outcome``."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _not_none_when(test.operand, not outcome)
+    if isinstance(test, ast.BoolOp):
+        if isinstance(test.op, ast.And) and outcome:
+            return {n for value in test.values for n in _not_none_when(value, True)}
+        if isinstance(test.op, ast.Or) and not outcome:
+            return {n for value in test.values for n in _not_none_when(value, False)}
+        return set()
+    if isinstance(test, ast.Name):
+        return {test.id} if outcome else set()
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.left, ast.Name)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        op = test.ops[0]
+        if (isinstance(op, ast.IsNot) and outcome) or (isinstance(op, ast.Is) and not outcome):
+            return {test.left.id}
+    return set()
 
 
 _BINDS_ANYTHING = PathBinding(frozenset(), anything=True)

@@ -40,7 +40,11 @@ the helper then runs in another thread, which changes behaviour when it touches 
 is not thread-safe. Calls already in `asyncio.to_thread(...)` and similar offloaders, awaited
 calls, generators and functions with decorators that could change what a call does are left
 alone (`functools.cache` among them: a cached helper blocks once per process, not per
-request); a chain through a cycle of calls proves nothing and is not reported.
+request); a chain through a cycle of calls proves nothing and is not reported. Neither are
+loaders that keep what they load (`global _cache` and `if _cache is not None: return
+_cache` first), polling waits (`os.waitpid(pid, os.WNOHANG)`), and chains that the call
+cannot reach: when a helper runs the blocking call only once a parameter is not None
+(`if path is None: raise ...` before it) and the call leaves that parameter None.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix, Related
-from fastapi_lint.project.index import Hop, ProjectIndex
+from fastapi_lint.project.index import Hop, ProjectIndex, chain_requirements
 from fastapi_lint.project.sources import call_at
 from fastapi_lint.project.summary import CallSite, ModuleSummary
 from fastapi_lint.rules import Options, ProjectFinding, project_rule
@@ -82,9 +86,10 @@ def _blocking_call(
     if callee is None or not callee[1].plain:
         return None
     callee_module, callee_function = callee
-    chain = index.blocking_chain(callee_module.module, callee_function.qualname)
-    if chain is None:
-        return None
+    found = index.blocking_chain_from(callee_module.module, callee_function.qualname)
+    if found is None or chain_requirements(call, callee_function, found.requires) is None:
+        return None  # no chain, or this call passes None where the chain needs a value
+    chain = found.hops
     name = _short(callee_function.qualname)
     hops = " → ".join([name, *(hop.name for hop in chain)])
     message = f"`{name}()` blocks the event loop in `async def {_short(call.caller)}`: {hops}"

@@ -369,6 +369,91 @@ def _bound_by_route_dependencies(facts: ModuleFacts, route: Route) -> Bound:
     return bound
 
 
+# --- for the project index: what other modules may ask of this one -----------------------
+
+
+def open_routes(facts: ModuleFacts) -> Iterator[tuple[Route, Bound, list[PathParam]]]:
+    """Routes the module check leaves to the project index: their path parameters that no
+    name of the module binds, when only other modules' dependencies or types may bind them."""
+    for route in routes_in_force(facts):
+        if route.path is None or _wrapped_before_registration(facts, route):
+            continue
+        bound = route_binding(facts, route)
+        if bound.anything or bound.provable:
+            continue
+        positional_only = {p.arg for p in route.handler.node.args.posonlyargs}
+        unbound = [
+            p
+            for p in _starlette_params(route)
+            if p.name not in bound.names and p.name not in positional_only
+        ]
+        if unbound:
+            yield route, bound, unbound
+
+
+def path_param_span(
+    facts: ModuleFacts, route: Route, param: PathParam
+) -> tuple[Position, Position]:
+    return _param_span(facts, route, param)
+
+
+def module_bindings(facts: ModuleFacts) -> Iterator[tuple[str, str, Bound]]:
+    """(name, kind, what it binds) for the module-level functions and classes (``kind``
+    "callable": used as ``Depends(name)``) and ``Annotated`` aliases (``kind`` "alias": used
+    as a parameter's type) other modules may import."""
+    for node in facts.tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            func = facts.module_function(node.name)
+            if func is not None and func.node is node:
+                yield node.name, "callable", _bound_by_function(facts, func, set())
+        elif isinstance(node, ast.ClassDef) and _module_class(facts, node.name) is node:
+            yield node.name, "callable", _bound_by_class(facts, node, set())
+        else:
+            target = _alias_target(node)
+            alias = facts.annotated_alias(target) if target is not None else None
+            if target is not None and alias is not None:
+                yield target.id, "alias", _bound_by_alias(facts, alias)
+
+
+def _alias_target(node: ast.stmt) -> ast.Name | None:
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target: object = node.targets[0]
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        target = node.target
+    else:
+        target = getattr(node, "name", None)  # `type X = ...` (ast.TypeAlias, Python 3.12+)
+    return target if isinstance(target, ast.Name) else None
+
+
+def _bound_by_alias(facts: ModuleFacts, alias: ast.Subscript) -> Bound:
+    """What a parameter typed with the alias binds besides its own name: its dependencies'
+    parameters and a literal `Path(alias=...)`."""
+    parts = facts.annotated_parts(alias)
+    if parts is None:
+        return _ANYTHING
+    inner, metadata = parts
+    bound = _NOTHING
+    if isinstance(inner, ast.Name | ast.Attribute) and _is_imported(
+        facts, inner, _PLAIN_TYPE_LIBRARIES
+    ):
+        bound = Bound(frozenset(), annotations=frozenset({inner}))
+    for item in metadata:
+        if not isinstance(item, ast.Call):
+            continue
+        if facts.is_call_to(item, *_DEPENDS_FUNCTIONS):
+            target = item.args[0] if item.args else inner
+            for kw in item.keywords:
+                if kw.arg == "dependency":
+                    target = kw.value
+            bound = bound | _bound_by_callable(facts, target, set())
+        elif facts.is_call_to(item, *_PATH_FUNCTIONS):
+            for keyword_name in ("alias", "validation_alias"):
+                name = _keyword_string(item, keyword_name)
+                if name is not None:
+                    bound = bound | Bound(frozenset({name}))
+    return bound
+
+
 def _wrapped_before_registration(facts: ModuleFacts, route: Route) -> bool:
     """True when a decorator that is not a route registration wraps the handler before FastAPI
     sees it (it may change the signature)."""
