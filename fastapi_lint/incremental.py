@@ -213,12 +213,17 @@ class IncrementalChecker:
         # and benchmarks
         self.last_mode = "none"
         self.last_reason = ""
+        # the last check's findings that are an earlier version's moved by lines the edit
+        # added or removed: id of the new finding → the earlier one (findings kept as they
+        # were are the same objects); the server shifts their LSP form instead of converting
+        self.last_moves: dict[int, Diagnostic] = {}
 
     def check(self, text: str) -> CheckResult:
         """Check ``text``, the next version of the module. Raises ``ParseError`` like
         ``check_text`` when it does not parse (the last good version is kept)."""
         state = self._state
         self.last_reason = "no earlier version" if state is None else ""
+        self.last_moves = {}
         if state is not None and text == state.text:
             self.last_mode = "unchanged"
             self.source = _source(text, state.lines)
@@ -293,7 +298,10 @@ class IncrementalChecker:
         dropped = [old_span] + [(state.tops[i].start, state.tops[i].end) for i in group]
         if target.chain:
             dropped.remove((state.tops[target.top].start, state.tops[target.top].end))
-        kept = _kept_diagnostics(state.diagnostics, old_span, dropped, first, old_last, delta)
+        moves: dict[int, Diagnostic] = {}
+        kept = _kept_diagnostics(
+            state.diagnostics, old_span, dropped, first, old_last, delta, moves
+        )
 
         # from here on the tree is the new text's: a fallback must forget it
         self._state = None
@@ -312,6 +320,7 @@ class IncrementalChecker:
 
         state.text, state.lines, state.diagnostics = text, lines, _sorted_unique([*kept, *fresh])
         self._state = state
+        self.last_moves = moves
         self.source = source
         return CheckResult(list(state.diagnostics))
 
@@ -500,10 +509,12 @@ def _kept_diagnostics(
     first: int,
     old_last: int,
     delta: int,
+    moves: dict[int, Diagnostic],
 ) -> list[Diagnostic]:
-    """The old findings that stay, moved; those inside re-checked statements go (they are
-    found again). Raises ``_Fallback`` when a kept finding points into the edit, or a
-    module-wide rule's finding into the function."""
+    """The old findings that stay, moved (``moves``: id of a moved one → the old one);
+    those inside re-checked statements go (they are found again). Raises ``_Fallback`` when
+    a kept finding points into the edit, or a module-wide rule's finding into the
+    function."""
     kept: list[Diagnostic] = []
     for diagnostic in diagnostics:
         if diagnostic.code in MODULE_RULES:
@@ -514,6 +525,8 @@ def _kept_diagnostics(
         moved = _moved(diagnostic, first, old_last, delta)
         if moved is None:
             raise _Fallback("a kept finding points into the edit")
+        if moved is not diagnostic:
+            moves[id(moved)] = diagnostic
         kept.append(moved)
     return kept
 

@@ -2,6 +2,8 @@
 
 Each open document keeps an ``IncrementalChecker``: after an edit inside a function body only
 that function is parsed and checked again, with the same findings a full check would give.
+The LSP form of a finding is kept too: a finding the edit left as it was is reused, one it
+moved by whole lines is shifted, and only the others are converted again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import ParseError, RuleFailure, fix_text
 from fastapi_lint.incremental import IncrementalChecker
 from fastapi_lint.source import SourceText
-from fastapi_lsp.convert import SourceLookup, to_lsp_diagnostics
+from fastapi_lsp.convert import SourceLookup, moved_lsp_diagnostic, to_lsp_diagnostic
 from fastapi_lsp.settings import DocumentSettings
 
 
@@ -28,6 +30,8 @@ class Analysis:
     diagnostics: tuple[Diagnostic, ...] = ()
     failures: tuple[RuleFailure, ...] = ()
     parse_error: str | None = None
+    # id of a finding → the finding of the version before that it is, moved by whole lines
+    moved_from: dict[int, Diagnostic] = field(default_factory=dict, repr=False)
     _lsp: dict[tuple[str, str | None], list[types.Diagnostic]] = field(
         default_factory=dict, repr=False
     )
@@ -37,10 +41,32 @@ class Analysis:
     ) -> list[types.Diagnostic]:
         key = (encoding, docs_url)
         if key not in self._lsp:
-            self._lsp[key] = to_lsp_diagnostics(
-                self.diagnostics, self.source, self.uri, encoding, self.version, lookup, docs_url
-            )
+            self._lsp[key] = self._converted(encoding, lookup, docs_url)
         return self._lsp[key]
+
+    def _converted(
+        self, encoding: str, lookup: SourceLookup, docs_url: str | None
+    ) -> list[types.Diagnostic]:
+        """The findings in LSP form, from the document's last conversion where it can."""
+        with _CONVERTED_LOCK:
+            earlier = _CONVERTED.get(self.uri, {}).get((encoding, docs_url), {})
+        converted: list[types.Diagnostic] = []
+        table: _Conversion = {}
+        for diagnostic in self.diagnostics:
+            old = self.moved_from.get(id(diagnostic), diagnostic)
+            known = earlier.get(id(old))
+            lsp = None
+            if known is not None and known[0] is old:
+                lsp = moved_lsp_diagnostic(known[1], old, diagnostic, self.version)
+            if lsp is None:
+                lsp = to_lsp_diagnostic(
+                    diagnostic, self.source, self.uri, encoding, self.version, lookup, docs_url
+                )
+            converted.append(lsp)
+            table[id(diagnostic)] = (diagnostic, lsp)
+        with _CONVERTED_LOCK:
+            _CONVERTED.setdefault(self.uri, {})[(encoding, docs_url)] = table
+        return converted
 
     @property
     def result_id(self) -> str:
@@ -64,6 +90,7 @@ def analyse(
             return analysis
         if checker.source is not None:
             analysis.source = checker.source  # already split into lines
+        analysis.moved_from = checker.last_moves
     analysis.diagnostics = tuple(result.diagnostics)
     analysis.failures = tuple(result.failures)
     return analysis
@@ -74,6 +101,12 @@ def analyse(
 _CHECKERS: dict[str, tuple[DocumentSettings, str, IncrementalChecker]] = {}
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_LOCK = threading.Lock()
+# uri → (encoding, docs-url) → the last conversion: id of a finding → (it, its LSP form). A
+# finding's LSP form depends on the finding alone (and the lines it names, which an edit
+# that keeps the finding leaves as they were), so it is reused whatever version holds it.
+_Conversion = dict[int, tuple[Diagnostic, types.Diagnostic]]
+_CONVERTED: dict[str, dict[tuple[str, str | None], _Conversion]] = {}
+_CONVERTED_LOCK = threading.Lock()
 
 
 def _checker_lock(uri: str) -> threading.Lock:
@@ -95,6 +128,8 @@ def forget(uri: str) -> None:
     """The document was closed: its last version is no longer needed."""
     with _checker_lock(uri):
         _CHECKERS.pop(uri, None)
+    with _CONVERTED_LOCK:
+        _CONVERTED.pop(uri, None)
 
 
 def fixed_text(text: str, path: str, settings: DocumentSettings) -> str:

@@ -295,3 +295,83 @@ def _location(
             ),
         )
     return types.Location(uri=other_uri, range=to_lsp_range(other, start, end, encoding))
+
+
+def _core_positions(diagnostic: Diagnostic) -> list[Position]:
+    """A finding's positions in the order its LSP form holds them: range, related locations,
+    the fix's edits."""
+    positions = [diagnostic.start, diagnostic.end]
+    for related in diagnostic.related:
+        positions += [related.start, related.end]
+    if diagnostic.fix is not None and diagnostic.fix.edits:
+        for edit in diagnostic.fix.edits:
+            positions += [edit.start, edit.end]
+    return positions
+
+
+def moved_lsp_diagnostic(
+    converted: types.Diagnostic, old: Diagnostic, new: Diagnostic, version: int | None
+) -> types.Diagnostic | None:
+    """The LSP form of ``new``, a finding that is ``old`` with some of its positions moved by
+    whole lines (the lines an edit above them added or removed), made from ``converted``,
+    the LSP form of ``old``: each position moves by as many lines as the core position it
+    came from, keeping its column (the line's text is the same). None when the two are not
+    the same finding so moved, or it names another file (whose text may have changed)."""
+    if (new.code, new.severity) != (old.code, old.severity):
+        return None
+    if any(r.path is not None for r in new.related) or len(new.related) != len(old.related):
+        return None
+    if (new.fix is None) != (old.fix is None):
+        return None
+    old_positions, new_positions = _core_positions(old), _core_positions(new)
+    if len(old_positions) != len(new_positions):
+        return None
+    shifts = [n.line - o.line for o, n in zip(old_positions, new_positions, strict=True)]
+    if any(n.col != o.col for o, n in zip(old_positions, new_positions, strict=True)):
+        return None
+
+    def moved(range_: types.Range, index: int) -> types.Range:
+        start, end = shifts[index], shifts[index + 1]
+        if not start and not end:
+            return range_
+        return types.Range(
+            start=types.Position(line=range_.start.line + start, character=range_.start.character),
+            end=types.Position(line=range_.end.line + end, character=range_.end.character),
+        )
+
+    related = None
+    if converted.related_information:
+        related = [
+            types.DiagnosticRelatedInformation(
+                location=types.Location(
+                    uri=item.location.uri, range=moved(item.location.range, 2 + 2 * index)
+                ),
+                message=item.message,
+            )
+            for index, item in enumerate(converted.related_information)
+        ]
+    if not isinstance(converted.data, Mapping):
+        return None
+    data: dict[str, Any] = {**converted.data, "version": version}
+    fix = data.get("fix")
+    base = 2 + 2 * len(new.related)
+    if isinstance(fix, Mapping) and any(shifts[base:]):
+        edits = [
+            {
+                "range": _range_json(moved(_range_from_json(e["range"]), base + 2 * index)),
+                "newText": e["newText"],
+            }
+            for index, e in enumerate(fix["edits"])
+        ]
+        data["fix"] = {**fix, "edits": edits}
+    return types.Diagnostic(
+        range=moved(converted.range, 0),
+        message=new.message,
+        severity=converted.severity,
+        code=converted.code,
+        code_description=converted.code_description,
+        source=converted.source,
+        tags=converted.tags,
+        related_information=related,
+        data=data,
+    )

@@ -21,9 +21,14 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_lint.config import Settings
 from fastapi_lint.engine import ParseError, check_text
 from fastapi_lint.incremental import IncrementalChecker, _diff, _split_lines
 from fastapi_lint.rules import all_rules
+from fastapi_lint.source import SourceText
+from fastapi_lsp.analysis import analyse, forget
+from fastapi_lsp.convert import to_lsp_diagnostics
+from fastapi_lsp.settings import DocumentSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(
@@ -373,3 +378,49 @@ def test_diff_splits_only_the_change() -> None:
         assert old_lines[:first] == new_lines[:first]
         assert old_lines[old_last:] == new_lines[new_last:], (old, new)
         assert new_last - old_last == len(new_lines) - len(old_lines)
+
+
+def lsp_conversions(path: Path, seed: int, edits: int) -> int:
+    """Random edits through the server's analysis: after each, the LSP diagnostics made
+    from the last conversion (findings reused or shifted) must equal a fresh conversion of
+    every finding. Returns how many findings were shifted rather than converted."""
+    settings = DocumentSettings(Settings(), tuple(RULES), excluded=False)
+    uri = f"file:///conversion/{seed}/{path.name}"
+    text = path.read_text("utf-8")
+    rng = random.Random(seed)
+    shifted = 0
+
+    def lookup(_: str) -> SourceText | None:
+        return None
+
+    try:
+        for version in range(edits + 1):
+            if version:
+                text = body_edit(text, rng) if version % 2 else edit(text, rng)
+            analysis = analyse(uri, version, text, str(path), settings)
+            shifted += len(analysis.moved_from)
+            for encoding, docs in (("utf-16", None), ("utf-8", "https://docs/{code}")):
+                got = analysis.lsp_diagnostics(encoding, lookup, docs)
+                source = SourceText(text)
+                fresh = to_lsp_diagnostics(
+                    analysis.diagnostics, source, uri, encoding, version, lookup, docs
+                )
+                assert got == fresh, f"{path}: version {version} ({encoding})"
+    finally:
+        forget(uri)
+    return shifted
+
+
+def test_lsp_conversion_reuses_findings() -> None:
+    """The server converts again only the findings an edit changed; the others are reused
+    or shifted by the lines the edit added, with the same LSP form as a fresh conversion
+    (non-ASCII text, fixes, related locations: the fixtures)."""
+    shifted = sum(
+        lsp_conversions(path, index, scaled(6)) for index, path in enumerate(FIXTURES[::4])
+    )
+    assert shifted > 0
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="benchmark corpus not downloaded")
+def test_lsp_conversion_on_a_real_module() -> None:
+    assert lsp_conversions(CORPUS / "proxy_server.py", 5, scaled(4)) > 0
