@@ -297,8 +297,8 @@ class _SiteBuilder:
                         owner,
                         _name_of(param),
                     )
+            if use.call in seen_calls:  # an alias' call: one site, in the alias
                 continue
-            if use.call in seen_calls:
                 continue
             seen_calls.add(use.call)
             written = use.target if use.target is not None else use.call
