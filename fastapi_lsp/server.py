@@ -340,9 +340,18 @@ def _refresh_support(capabilities: types.ClientCapabilities) -> bool:
 
 
 def create_server() -> FastAPILintServer:
-    from fastapi_lsp import code_actions, configuration, documents, hover, routes
+    from fastapi_lsp import (
+        code_actions,
+        configuration,
+        documents,
+        hover,
+        navigation,
+        route_lens,
+        routes,
+    )
 
     server = FastAPILintServer()
-    for feature_module in (configuration, documents, code_actions, hover, routes):
+    features = (configuration, documents, code_actions, hover, routes)
+    for feature_module in (*features, route_lens, navigation):
         feature_module.register(server)
     return server
