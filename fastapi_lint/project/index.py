@@ -25,6 +25,7 @@ from fastapi_lint.project.sources import facts_for
 from fastapi_lint.project.summary import (
     ARG_NONE,
     ARG_VALUE,
+    AliasDependencies,
     CallSite,
     FunctionSummary,
     IncludeDef,
@@ -332,7 +333,12 @@ class ProjectIndex:
             for func in summary.functions:
                 if "." in func.qualname:
                     continue  # a method or nested def: its names may be bound around it
-                for ref, span in func.dependencies:
+                through_aliases = [
+                    (ref, span)
+                    for alias, span in func.alias_uses
+                    for ref in self.alias_dependencies(alias)
+                ]
+                for ref, span in [*func.dependencies, *through_aliases]:
                     target = self.function(ref)
                     if target is not None and "." not in target[1].qualname:
                         key = (summary.module, func.qualname)
@@ -340,6 +346,17 @@ class ProjectIndex:
                             ((target[0].module, target[1].qualname), span)
                         )
         return graph
+
+    def alias(self, ref: str | None) -> AliasDependencies | None:
+        """The ``Annotated[T, Depends(f)]`` alias a reference names, in any module."""
+        found = self.resolve(ref)
+        if found.status != FOUND:
+            return None
+        return self.modules[found.module].alias_dependencies.get(found.name)
+
+    def alias_dependencies(self, ref: str | None) -> tuple[str | None, ...]:
+        alias = self.alias(ref)
+        return alias.dependencies if alias is not None else ()
 
     @cached_property
     def bare_dependencies(self) -> frozenset[FunctionKey]:

@@ -24,7 +24,7 @@ from fastapi_lint.facts.fastapi import (
     Route,
     find_routes,
 )
-from fastapi_lint.facts.sessions import provided_session_kind
+from fastapi_lint.facts.sessions import SYNC_SESSION_CLASSES, provided_session_kind
 from fastapi_lint.fixes.imports import ensure_from_import
 from fastapi_lint.project.modules import absolute_import
 from fastapi_lint.rules.async_._blocking import (
@@ -40,6 +40,8 @@ from fastapi_lint.rules.di.dependency_called import (
 )
 from fastapi_lint.rules.routes.path_parameter_mismatch import (
     Bound,
+    imported_annotation,
+    module_aliases,
     module_bindings,
     open_routes,
     path_param_span,
@@ -137,6 +139,12 @@ class FunctionSummary:
     # parameters a caller may pass (``self``/``cls`` left out), and those defaulting to None
     params: tuple[str, ...] = ()
     none_defaults: frozenset[str] = frozenset()
+    # for each of ``dependencies``: whether the parameter is typed as a sync session (FAS103
+    # reports that in the module)
+    session_typed: tuple[bool, ...] = ()
+    # parameters typed with a name imported from another module, which may be an
+    # ``Annotated[T, Depends(f)]`` alias: its reference and the parameter's span
+    alias_uses: tuple[tuple[str, Span], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +192,15 @@ class OpenPathRoute:
 
 
 @dataclass(frozen=True, slots=True)
+class AliasDependencies:
+    """A module-level ``X = Annotated[T, Depends(f)]``: the dependencies a parameter typed
+    ``X`` declares, and whether ``T`` is a sync database session (FAS103)."""
+
+    dependencies: tuple[str | None, ...]
+    sync_session: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleSummary:
     path: str  # absolute, POSIX
     module: str
@@ -206,6 +223,7 @@ class ModuleSummary:
     callable_bindings: dict[str, PathBinding] = field(default_factory=dict)
     alias_bindings: dict[str, PathBinding] = field(default_factory=dict)
     open_path_routes: tuple[OpenPathRoute, ...] = ()
+    alias_dependencies: dict[str, AliasDependencies] = field(default_factory=dict)
 
     @property
     def root_package(self) -> str:
@@ -261,6 +279,7 @@ def summarise(
         callable_bindings=callables,
         alias_bindings=aliases,
         open_path_routes=builder.open_path_routes(),
+        alias_dependencies=builder.alias_dependencies(),
     )
 
 
@@ -548,6 +567,13 @@ class _Builder:
                     blocking_requires=tuple(blocking_requires),
                     params=params,
                     none_defaults=none_defaults,
+                    session_typed=tuple(
+                        self.qualified(use.annotation) in SYNC_SESSION_CLASSES
+                        if use.annotation is not None
+                        else False
+                        for use in own_uses
+                    ),
+                    alias_uses=self._alias_uses(func),
                 )
             )
         return tuple(found), tuple(sites)
@@ -677,6 +703,33 @@ class _Builder:
                 CalledDependency(use.kind, target, ast.unparse(called.func), span_of(called))
             )
         return tuple(found)
+
+    # --- Annotated aliases across modules (FAS103, FAS409) ---------------------------------
+
+    def _alias_uses(self, func: FunctionInfo) -> tuple[tuple[str, Span], ...]:
+        found = []
+        for param in func.parameters:
+            annotation = imported_annotation(self.facts, func, param)
+            ref = self.ref(annotation) if annotation is not None else None
+            if ref is not None:
+                found.append((ref, span_of(param)))
+        return tuple(found)
+
+    def alias_dependencies(self) -> dict[str, AliasDependencies]:
+        table = {}
+        for name, alias in module_aliases(self.facts):
+            parts = self.facts.annotated_parts(alias)
+            if parts is None:
+                continue
+            inner, metadata = parts
+            refs = []
+            for use in self.facts.dependency_calls:
+                if use.call in metadata:
+                    refs.append(self.ref(use.target if use.target is not None else inner))
+            if refs:
+                sync = self.qualified(inner) in SYNC_SESSION_CLASSES
+                table[name] = AliasDependencies(tuple(refs), sync)
+        return table
 
     # --- path parameters (FAS304 across modules) -------------------------------------------
 

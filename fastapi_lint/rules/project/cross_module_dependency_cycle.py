@@ -1,5 +1,6 @@
 """FAS409 dependency-cycle, across modules: a `Depends()` cycle whose functions live in two or
-more modules of the project (the module rule finds cycles within one module).
+more modules of the project (the module rule finds cycles within one module), followed
+through `Annotated` aliases imported from other modules too (`team: TeamDep`).
 
 Reported once per cycle, at the `Depends(...)` of its first function (by file and line) that
 starts the cycle; the related information points at every `Depends(...)` of the cycle.

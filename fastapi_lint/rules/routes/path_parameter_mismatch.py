@@ -214,7 +214,7 @@ def _bound_by_function(facts: ModuleFacts, func: FunctionInfo, seen: set[Functio
     opaque: set[ast.expr] = set()
     for param in parameters:
         names |= _bound_names(facts, func, param)
-        annotation = _imported_annotation(facts, func, param)
+        annotation = imported_annotation(facts, func, param)
         if annotation is not None:
             opaque.add(annotation)
     bound = Bound(frozenset(names), annotations=frozenset(opaque))
@@ -223,7 +223,7 @@ def _bound_by_function(facts: ModuleFacts, func: FunctionInfo, seen: set[Functio
     return bound
 
 
-def _imported_annotation(facts: ModuleFacts, func: FunctionInfo, param: ast.arg) -> ast.expr | None:
+def imported_annotation(facts: ModuleFacts, func: FunctionInfo, param: ast.arg) -> ast.expr | None:
     """A parameter's type when it is a name imported from a module that may define it as
     ``Annotated[T, Depends(f)]`` (then ``f``'s parameters are bound too); nested
     ``Annotated`` flattens, so ``Annotated[CurrentUser, ...]`` counts as well. A parameter
@@ -408,11 +408,17 @@ def module_bindings(facts: ModuleFacts) -> Iterator[tuple[str, str, Bound]]:
                 yield node.name, "callable", _bound_by_function(facts, func, set())
         elif isinstance(node, ast.ClassDef) and _module_class(facts, node.name) is node:
             yield node.name, "callable", _bound_by_class(facts, node, set())
-        else:
-            target = _alias_target(node)
-            alias = facts.annotated_alias(target) if target is not None else None
-            if target is not None and alias is not None:
-                yield target.id, "alias", _bound_by_alias(facts, alias)
+    for name, alias in module_aliases(facts):
+        yield name, "alias", _bound_by_alias(facts, alias)
+
+
+def module_aliases(facts: ModuleFacts) -> Iterator[tuple[str, ast.Subscript]]:
+    """The module's ``X = Annotated[...]`` aliases (see ``ModuleFacts.annotated_alias``)."""
+    for node in facts.tree.body:
+        target = _alias_target(node)
+        alias = facts.annotated_alias(target) if target is not None else None
+        if target is not None and alias is not None:
+            yield target.id, alias
 
 
 def _alias_target(node: ast.stmt) -> ast.Name | None:
