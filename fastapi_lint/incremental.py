@@ -38,7 +38,6 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import accumulate
 from typing import TypeVar
 
 from fastapi_lint.config import Settings
@@ -574,9 +573,9 @@ def _split_lines(text: str) -> list[str]:
 
 def _source(text: str, lines: list[str]) -> SourceText:
     source = SourceText(text)
-    # already split: spares the regular expression and the loop over every line
+    # already split: spares the regular expression and the loop over every line (the line
+    # offsets stay lazy: few findings need them)
     source.__dict__["lines"] = lines
-    source.__dict__["line_starts"] = list(accumulate(map(len, lines), initial=0))
     return source
 
 

@@ -8,6 +8,7 @@ moved by whole lines is shifted, and only the others are converted again.
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass, field
 
@@ -91,6 +92,12 @@ def analyse(
         if checker.source is not None:
             analysis.source = checker.source  # already split into lines
         analysis.moved_from = checker.last_moves
+        if checker.last_mode == "full" and len(analysis.source.lines) > LARGE_MODULE_LINES:
+            # the kept tree and findings of a large module live as long as the document:
+            # frozen, the cyclic garbage collector no longer walks them (a full collection
+            # over them paused later edits by 100-200 ms); they hold no reference cycles,
+            # so reference counting still frees them
+            gc.freeze()
     analysis.diagnostics = tuple(result.diagnostics)
     analysis.failures = tuple(result.failures)
     return analysis
@@ -99,6 +106,7 @@ def analyse(
 # uri → (the settings and path it was made for, the checker); analyses of one document run
 # one at a time (they run in worker threads, and a checker holds the last version)
 _CHECKERS: dict[str, tuple[DocumentSettings, str, IncrementalChecker]] = {}
+LARGE_MODULE_LINES = 1000
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_LOCK = threading.Lock()
 # uri → (encoding, docs-url) → the last conversion: id of a finding → (it, its LSP form). A
@@ -130,6 +138,7 @@ def forget(uri: str) -> None:
         _CHECKERS.pop(uri, None)
     with _CONVERTED_LOCK:
         _CONVERTED.pop(uri, None)
+    gc.unfreeze()  # what was frozen and is garbage now is collected again
 
 
 def fixed_text(text: str, path: str, settings: DocumentSettings) -> str:
