@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -41,22 +43,52 @@ def discover_files(
                 seen.add(resolved)
                 yield path
         elif path.is_dir():
-            for found in _walk(path, settings):
-                resolved = found.resolve()
+            for found, resolved in _walk(path, settings):
                 if resolved not in seen:
                     seen.add(resolved)
                     yield found
 
 
-def _walk(top: Path, settings: Settings) -> Iterator[Path]:
+class _Exclusions:
+    """``Settings.is_excluded`` for the entries of a walk, whose directories above were
+    already tested: a pattern without a slash then only needs the entry's own name, one with
+    a slash its whole path (the prefixes were the directories walked through)."""
+
+    def __init__(self, settings: Settings) -> None:
+        patterns = [p.rstrip("/") for p in (*settings.exclude, *settings.extend_exclude)]
+        names = [p for p in patterns if "/" not in p]
+        paths = [p[2:] if p.startswith("./") else p for p in patterns if "/" in p]
+        self._name = _compiled(names)
+        self._path = _compiled(paths)
+
+    def excludes(self, name: str, relative: str) -> bool:
+        return bool(
+            (self._name is not None and self._name.match(name))
+            or (self._path is not None and self._path.match(relative))
+        )
+
+
+def _compiled(patterns: list[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
+def _walk(top: Path, settings: Settings) -> Iterator[tuple[Path, Path]]:
+    """(path, resolved path) of the Python files under ``top``."""
     top = top.resolve()
+    if settings.is_excluded(relative_to_root(top, settings.root)):
+        return  # every path below it is excluded too
     ignores = _ancestor_gitignores(top, settings) if settings.respect_gitignore else []
-    yield from _walk_dir(top, settings, ignores)
+    yield from _walk_dir(top, settings, _Exclusions(settings), ignores)
 
 
 def _walk_dir(
-    directory: Path, settings: Settings, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]
-) -> Iterator[Path]:
+    directory: Path,
+    settings: Settings,
+    exclusions: _Exclusions,
+    ignores: list[tuple[Path, pathspec.GitIgnoreSpec]],
+) -> Iterator[tuple[Path, Path]]:
     if settings.respect_gitignore:
         spec = _read_gitignore(directory)
         if spec is not None:
@@ -66,22 +98,25 @@ def _walk_dir(
     except OSError:
         return
     for entry in entries:
-        path = Path(entry.path)
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
-            is_file = entry.is_file()
+            is_file = not is_dir and entry.name.endswith(".py") and entry.is_file()
+            is_link = is_file and entry.is_symlink()
         except OSError:
             continue
-        if not (is_dir or (is_file and entry.name.endswith(".py"))):
+        if not (is_dir or is_file):
             continue
-        if settings.is_excluded(relative_to_root(path, settings.root)):
+        path = Path(entry.path)
+        if exclusions.excludes(entry.name, relative_to_root(path, settings.root)):
             continue
         if _git_ignored(path, is_dir, ignores):
             continue
         if is_dir:
-            yield from _walk_dir(path, settings, ignores)
+            yield from _walk_dir(path, settings, exclusions, ignores)
         else:
-            yield path
+            # directories are entered only when they are not links: only the file itself
+            # can lead elsewhere
+            yield path, path.resolve() if is_link else path
 
 
 def _read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
