@@ -49,7 +49,9 @@ def _brute_force(root: Path, top: Path, settings: Settings) -> list[str]:
 
 
 @pytest.mark.parametrize(("patterns", "top"), itertools.product(PATTERNS, [".", "app", "app/api"]))
-def test_walk_excludes_what_is_excluded(tmp_path: Path, patterns: tuple[str, ...], top: str) -> None:
+def test_walk_excludes_what_is_excluded(
+    tmp_path: Path, patterns: tuple[str, ...], top: str
+) -> None:
     for name in TREE:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x = 1\n", "utf-8")
