@@ -169,7 +169,7 @@ async def test_hover_on_a_handler_name_shows_the_route_card(
         f"1. `app = FastAPI()` · [notes/main.py:9]{main}#L9)",
         f"2. `include_router(api)` · [notes/main.py:10]{main}#L10)",
         f'3. `api = APIRouter(prefix="/api")` · [notes/main.py:6]{main}#L6)',
-        f"4. `include_router(router)` · [notes/main.py:7]{main}#L7)",
+        f"4. `include_router(notes.router)` · [notes/main.py:7]{main}#L7)",
         f'5. `router = APIRouter(prefix="/notes")` · [notes/api/notes.py:9]({uri_of(handlers)}#L9)',
     ]
     dependencies = card.split("**Dependencies**\n\n")[1]
@@ -218,6 +218,56 @@ async def test_hover_on_a_decorator_and_with_a_finding(
 
     # inside a handler's body: nothing
     assert await hover_text(client, handlers, at(client, handlers, "return [db", "return")) is None
+
+
+async def test_route_card_of_a_handler_registered_with_add_api_route(
+    client: RecordingClient, tmp_path: Path
+) -> None:
+    shop = tmp_path / "shop"
+    shutil.copytree(PROJECTS / "src_layout", shop)
+    await initialize(client, shop, OPTIONS)
+    products = shop / "src/shop/api/v1/products.py"
+    open_file(client, products)
+    card = await hover_text(client, products, at(client, products, "async def", "product_detail"))
+    assert card is not None
+    assert card.startswith("**GET, HEAD** `/api/v1/products/{sku}`")
+    served = card.split("**Served through**\n\n")[1].split("\n\n")[0]
+    assert [line.split(" · ")[0] for line in served.splitlines()] == [
+        "1. `application = FastAPI()`",  # inside create_app()
+        "2. `include_router(api_router)`",
+        '3. `api_router = APIRouter(prefix="/api")`',
+        '4. `include_router(v1.router, prefix="/v1")`',
+        "5. `router = APIRouter()`",
+        "6. `include_router(products)`",
+        '7. `products = APIRouter(prefix="/products")`',
+    ]
+    lenses = await code_lenses(client, products)
+    call = at(client, products, "products.add_api_route", "products.add_api_route")
+    assert [(lens.range.start, lens.command.title if lens.command else "") for lens in lenses] == [
+        (call, "GET /api/v1/products/{sku}"),
+        (call, "HEAD /api/v1/products/{sku}"),
+    ]
+    hints = await inlay_hints(client, products)
+    assert [(h.label, h.position) for h in hints] == [
+        ("→ /api/v1/products/{sku}", at(client, products, "add_api_route", ", product_detail")),
+    ]
+
+
+async def test_no_route_features_while_the_document_does_not_parse(
+    client: RecordingClient, notes: Path
+) -> None:
+    await initialize(client, notes, OPTIONS)
+    handlers = notes / "notes/api/notes.py"
+    broken = handlers.read_text("utf-8").replace("async def list_notes(", "async def list_notes((")
+    open_file(client, handlers, broken)
+    assert await code_lenses(client, handlers) == []
+    assert await inlay_hints(client, handlers) == []
+    position = at(client, handlers, "async def créer", "créer")
+    assert await hover_text(client, handlers, position) is None
+    assert (
+        await definition(client, handlers, at(client, handlers, "def créer", "require_admin"))
+        is None
+    )
 
 
 # -- code lenses and inlay hints -----------------------------------------------------------

@@ -62,6 +62,7 @@ class ModuleSites:
     aliases: dict[str, tuple[str | None, ...]]  # module-level alias → its Depends() targets
     definitions: dict[str, Span]  # qualified name → span of the name where it is bound
     route_calls: dict[Span, RouteCall]  # by the span of the registration call
+    included: dict[Span, str]  # include_router()/mount() call → the router or app as written
 
 
 class SiteTable:
@@ -207,6 +208,7 @@ def module_sites(facts: ModuleFacts, summary: ModuleSummary) -> ModuleSites:
         aliases=builder.aliases(),
         definitions=builder.definitions(),
         route_calls=builder.route_calls(),
+        included=builder.included(),
     )
 
 
@@ -287,16 +289,11 @@ class _SiteBuilder:
             owner = use.owner.qualname if use.owner is not None else None
             param = use.parameter
             via_alias = use.call in alias_calls and param is not None
-            if via_alias and param is not None and isinstance(param.annotation, ast.Name):
-                if param not in seen_params:
-                    seen_params.add(param)
-                    yield Site(
-                        ALIAS,
-                        self.ref(param.annotation),
-                        span_of(param.annotation),
-                        owner,
-                        _name_of(param),
-                    )
+            annotation = param.annotation if param is not None else None
+            if via_alias and param not in seen_params and isinstance(annotation, ast.Name):
+                assert param is not None
+                seen_params.add(param)
+                yield Site(ALIAS, self.ref(annotation), span_of(annotation), owner, _name_of(param))
             if use.call in seen_calls:  # an alias' call: one site, in the alias
                 continue
                 continue
@@ -359,6 +356,20 @@ class _SiteBuilder:
             )
             status = keywords.get("status_code")
             found[span] = RouteCall(literal, ast.unparse(status) if status is not None else None)
+        return found
+
+    def included(self) -> dict[Span, str]:
+        wanted = {include.span: include.kind for include in self.summary.includes}
+        found: dict[Span, str] = {}
+        for call in self.facts.calls:
+            kind = wanted.get(span_of(call))
+            if kind is None:
+                continue
+            keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+            position, keyword = (0, "router") if kind == "include" else (1, "app")
+            target = call.args[position] if len(call.args) > position else keywords.get(keyword)
+            if target is not None:
+                found[span_of(call)] = ast.unparse(target)
         return found
 
 

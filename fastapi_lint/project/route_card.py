@@ -64,7 +64,7 @@ def route_card(index: ProjectIndex, sites: SiteTable, entry: RouteEntry) -> Rout
         handler_line=route.handler_span[0],
         response_model=route.response_model,
         status_code=call.status_code if call is not None else None,
-        chain=tuple(_chain_steps(index, entry)),
+        chain=tuple(_chain_steps(index, sites, entry)),
         dependencies=tuple(_dependencies(index, sites, entry)),
     )
 
@@ -129,7 +129,14 @@ def _path_of(
     return "".join(p for p in pieces if p is not None)
 
 
-def _chain_steps(index: ProjectIndex, entry: RouteEntry) -> list[ChainStep]:
+def _written_target(
+    index: ProjectIndex, sites: SiteTable, summary: ModuleSummary, include: IncludeDef
+) -> str | None:
+    module_sites = sites.of(index, summary)
+    return module_sites.included.get(include.span) if module_sites is not None else None
+
+
+def _chain_steps(index: ProjectIndex, sites: SiteTable, entry: RouteEntry) -> list[ChainStep]:
     instances = _instances(index)
     keys = [_key(label) for label in entry.chain]
     if any(key not in instances for key in keys):
@@ -141,10 +148,10 @@ def _chain_steps(index: ProjectIndex, entry: RouteEntry) -> list[ChainStep]:
         steps.append(ChainStep(_instance_text(instance), summary.path, instance.span[0]))
         if position < len(includes):
             include_summary, include = includes[position]
-            inner = instances[keys[position + 1]][1]
+            inner = _written_target(index, sites, include_summary, include)
             steps.append(
                 ChainStep(
-                    _include_text(include, _short(inner.key)),
+                    _include_text(include, inner or _short(instances[keys[position + 1]][1].key)),
                     include_summary.path,
                     include.span[0],
                 )
