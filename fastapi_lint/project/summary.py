@@ -875,17 +875,16 @@ def _memoized(func: FunctionInfo) -> bool:
             break
     if not isinstance(first, ast.If):
         return False
-    read = {_memo_key(node) for node in ast.walk(first.test)} - {None}
-    if not read:
-        return False
-    stored = set()
-    for node in ast.walk(func.node):
-        if isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Store):
-            stored.add(_memo_key(node))
-    return any(
-        key in stored and (key.startswith("self.") or key in declared)
-        for key in read
-        if key is not None
+    read = {
+        key
+        for node in ast.walk(first.test)
+        if (key := _memo_key(node)) is not None and (key.startswith("self.") or key in declared)
+    }
+    return bool(read) and any(
+        isinstance(node, ast.Name | ast.Attribute)
+        and isinstance(node.ctx, ast.Store)
+        and _memo_key(node) in read
+        for node in func.own_nodes
     )
 
 
@@ -908,38 +907,46 @@ class _NoneGuards:
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
+        # statement → names proved not None by the statements before it in its block
+        self._before: dict[ast.stmt, frozenset[str]] = {}
 
     def requires(self, func: FunctionInfo, node: ast.AST) -> frozenset[str]:
         params = {p.arg for p in func.parameters}
+        if not params:
+            return frozenset()
         found: set[str] = set()
         child = node
         for ancestor in self.facts.ancestors(node):
             if isinstance(ancestor, ast.If):
                 if child in ancestor.body:
-                    found |= _not_none_when(ancestor.test, True) & params
+                    found |= _not_none_when(ancestor.test, True)
                 elif child in ancestor.orelse:
-                    found |= _not_none_when(ancestor.test, False) & params
-            for block in _blocks(ancestor):
-                if child in block:
-                    found |= self._earlier_exits(block[: block.index(child)], params)
+                    found |= _not_none_when(ancestor.test, False)
+            if isinstance(child, ast.stmt):
+                found |= self._proved_before(ancestor, child)
             if ancestor is func.node:
                 break
             child = ancestor
-        return frozenset(found)
+        return frozenset(found & params)
 
-    @staticmethod
-    def _earlier_exits(statements: list[ast.stmt], params: set[str]) -> set[str]:
-        found: set[str] = set()
-        for statement in statements:
+    def _proved_before(self, parent: ast.AST, statement: ast.stmt) -> frozenset[str]:
+        if statement not in self._before:
+            for block in _blocks(parent):
+                self._index_block(block)
+        return self._before.get(statement, frozenset())
+
+    def _index_block(self, block: list[ast.stmt]) -> None:
+        proved: frozenset[str] = frozenset()
+        for statement in block:
+            self._before[statement] = proved
             if (
                 isinstance(statement, ast.If)
                 and not statement.orelse
                 and isinstance(statement.body[-1], ast.Raise | ast.Return)
             ):
-                found |= _not_none_when(statement.test, False) & params
+                proved = proved | _not_none_when(statement.test, False)
             elif isinstance(statement, ast.Assert):
-                found |= _not_none_when(statement.test, True) & params
-        return found
+                proved = proved | _not_none_when(statement.test, True)
 
 
 def _blocks(node: ast.AST) -> Iterator[list[ast.stmt]]:

@@ -376,7 +376,9 @@ def open_routes(facts: ModuleFacts) -> Iterator[tuple[Route, Bound, list[PathPar
     """Routes the module check leaves to the project index: their path parameters that no
     name of the module binds, when only other modules' dependencies or types may bind them."""
     for route in routes_in_force(facts):
-        if route.path is None or _wrapped_before_registration(facts, route):
+        if route.path is None or not route.path.params:
+            continue
+        if _wrapped_before_registration(facts, route):
             continue
         bound = route_binding(facts, route)
         if bound.anything or bound.provable:
