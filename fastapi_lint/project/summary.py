@@ -909,9 +909,10 @@ class _NoneGuards:
         self.facts = facts
         # statement → names proved not None by the statements before it in its block
         self._before: dict[ast.stmt, frozenset[str]] = {}
+        self._fixed: dict[FunctionInfo, frozenset[str]] = {}
 
     def requires(self, func: FunctionInfo, node: ast.AST) -> frozenset[str]:
-        params = {p.arg for p in func.parameters}
+        params = self._fixed_parameters(func)
         if not params:
             return frozenset()
         found: set[str] = set()
@@ -928,6 +929,18 @@ class _NoneGuards:
                 break
             child = ancestor
         return frozenset(found & params)
+
+    def _fixed_parameters(self, func: FunctionInfo) -> frozenset[str]:
+        """Parameters the function never assigns: a guard on one tests what the caller
+        passed (``path = path or DEFAULT`` before ``if path is None`` tests something else)."""
+        if func not in self._fixed:
+            assigned = {
+                node.id
+                for node in func.own_nodes
+                if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
+            }
+            self._fixed[func] = frozenset(p.arg for p in func.parameters) - assigned
+        return self._fixed[func]
 
     def _proved_before(self, parent: ast.AST, statement: ast.stmt) -> frozenset[str]:
         if statement not in self._before:
