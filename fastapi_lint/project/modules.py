@@ -4,7 +4,10 @@ The root is the nearest directory above a path holding ``pyproject.toml`` or ``.
 module name follows its ``__init__.py`` files upwards (``src/pkg/sub/mod.py`` → ``pkg.sub.mod``
 in the src layout, ``app/routers/users.py`` → ``app.routers.users`` in the flat one); a file
 in a directory without ``__init__.py`` (a namespace package, or a script folder) is named from
-the source root that holds it: ``<root>/src`` when it exists, else the root.
+the source root that holds it: ``<root>/src`` when it exists, else the root; so is a package
+below such a directory when a regular package holds that directory
+(``pkg/routers/audio/__init__.py`` with no ``pkg/routers/__init__.py`` is
+``pkg.routers.audio``).
 """
 
 from __future__ import annotations
@@ -39,12 +42,27 @@ def module_name(path: Path, root: Path) -> str:
     while _is_package_dir(directory) and directory != directory.parent:
         parts.insert(0, directory.name)
         directory = directory.parent
+    source_root = _source_root(directory, root)
+    if source_root is None or directory == source_root:
+        return ".".join(parts) or path.parent.name
     if directory == path.parent and path.stem != "__init__":
         # not in a package: name it from the source root (namespace packages, flat scripts)
-        source_root = _source_root(directory, root)
-        if source_root is not None and directory != source_root:
-            parts = [*directory.relative_to(source_root).parts, path.stem]
+        parts = [*directory.relative_to(source_root).parts, path.stem]
+    elif _within_package(directory, source_root):
+        # a package in a folder without __init__.py inside a regular package (a namespace
+        # portion: `open_webui/routers/audio/__init__.py` is `open_webui.routers.audio`)
+        parts = [*directory.relative_to(source_root).parts, *parts]
     return ".".join(parts) or path.parent.name
+
+
+def _within_package(directory: Path, source_root: Path) -> bool:
+    """True when a folder between ``directory`` and the source root is a regular package."""
+    for above in directory.parents:
+        if above == source_root:
+            return False
+        if _is_package_dir(above):
+            return True
+    return False
 
 
 def _source_root(directory: Path, root: Path) -> Path | None:
