@@ -11,6 +11,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from fastapi_lsp import project_findings as project
 from fastapi_lsp.server import FastAPILintServer
 from fastapi_lsp.settings import SECTION
 
@@ -29,13 +30,18 @@ def register(server: FastAPILintServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: FastAPILintServer, params: types.InitializedParams) -> None:
+        project.start(ls)
         if not _watch_support(ls.client_capabilities):
             return  # the client watches nothing for us: settings are re-read on each check
         registration = types.Registration(
             id=WATCHER_ID,
             method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[types.FileSystemWatcher(glob_pattern=f"**/{CONFIG_NAME}")]
+                watchers=[
+                    types.FileSystemWatcher(glob_pattern=f"**/{CONFIG_NAME}"),
+                    # Python files changed outside the editor change the project index
+                    types.FileSystemWatcher(glob_pattern="**/*.py"),
+                ]
             ),
         )
         try:
@@ -59,7 +65,9 @@ def register(server: FastAPILintServer) -> None:
         ls: FastAPILintServer, params: types.DidChangeWatchedFilesParams
     ) -> None:
         """A ``pyproject.toml`` was created, changed or deleted: re-read the settings and
-        re-check the open documents below it."""
+        re-check the open documents below it. A Python file: check the project again."""
+        if any(change.uri.endswith(".py") for change in params.changes):
+            project.files_changed(ls)
         projects = [
             Path(path).resolve().parent
             for change in params.changes

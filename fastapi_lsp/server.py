@@ -12,7 +12,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote
@@ -126,6 +126,10 @@ class FastAPILintServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.shutdown_requested = False
+        # more findings of an analysed document (the project's), and a count that grows
+        # whenever they change without a new document version
+        self.extra_diagnostics: list[Callable[[Analysis], list[types.Diagnostic]]] = []
+        self.diagnostics_generation = 0
         self._shown: set[str] = set()
         self._logged: set[tuple[str, str, str]] = set()
         all_rules()  # load every rule before analyses run in worker threads
@@ -266,9 +270,17 @@ class FastAPILintServer(LanguageServer):
 
     def lsp_diagnostics(self, analysis: Analysis) -> list[types.Diagnostic]:
         """An analysis' findings as this client's diagnostics."""
-        return analysis.lsp_diagnostics(
+        found = analysis.lsp_diagnostics(
             self.encoding, self.source_of, self.resolver.client.docs_url
         )
+        for more in self.extra_diagnostics:
+            found = [*found, *more(analysis)]
+        return found
+
+    def result_id(self, analysis: Analysis) -> str:
+        """Identifies the diagnostics of a pull: the document version, the settings, and
+        the state of the project findings."""
+        return f"{analysis.result_id}:{self.diagnostics_generation}"
 
     # -- publishing ---------------------------------------------------------------------
 
@@ -346,12 +358,13 @@ def create_server() -> FastAPILintServer:
         documents,
         hover,
         navigation,
+        project_findings,
         route_lens,
         routes,
     )
 
     server = FastAPILintServer()
-    features = (configuration, documents, code_actions, hover, routes)
+    features = (configuration, documents, code_actions, hover, routes, project_findings)
     for feature_module in (*features, route_lens, navigation):
         feature_module.register(server)
     return server

@@ -187,7 +187,7 @@ async def test_pyproject_changes_reload_settings_and_republish_that_project(
     options = default_converter().structure(
         registration.register_options, types.DidChangeWatchedFilesRegistrationOptions
     )
-    assert [w.glob_pattern for w in options.watchers] == ["**/pyproject.toml"]
+    assert [w.glob_pattern for w in options.watchers] == ["**/pyproject.toml", "**/*.py"]
 
     inside, outside = (first / "app.py").as_uri(), (second / "app.py").as_uri()
     assert len(await open_document(client, inside, SOURCE)) == 1

@@ -8,8 +8,9 @@ plugin) has no project index and runs no project rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from fastapi_lint.config import Settings
 from fastapi_lint.diagnostics import Diagnostic
@@ -19,8 +20,11 @@ from fastapi_lint.noqa import is_suppressed
 from fastapi_lint.project.build import ProjectScope, check_and_index, project_files, scope_for
 from fastapi_lint.project.index import ProjectIndex
 from fastapi_lint.project.modules import project_root
+from fastapi_lint.project.summary import ModuleSummary
 from fastapi_lint.rules import Rule, project_checks
+from fastapi_lint.rules._registry import ProjectCheck
 from fastapi_lint.runner import FileReport, FixMode
+from fastapi_lint.source import SourceText
 
 
 def project_rules(rules: Iterable[Rule]) -> list[Rule]:
@@ -35,18 +39,113 @@ def run_project_rules(
     found: dict[str, list[Diagnostic]] = {}
     failures: list[tuple[str, RuleFailure]] = []
     for rule in project_rules(rules):
-        options = settings.options_for(rule) if settings else rule.default_options()
-        try:
-            for check in project_checks(rule):
-                for finding in check(index, options):
-                    found.setdefault(finding.path, []).append(finding.diagnostic)
-        except RecursionError:
-            failures.append(("<project>", RuleFailure(rule.code, "nesting too deep to analyse")))
-        except Exception as error:  # a rule bug must not take the whole run down
-            failures.append(
-                ("<project>", RuleFailure(rule.code, f"{type(error).__name__}: {error}"))
-            )
+        _run_checks(index, rule, project_checks(rule), settings, found, failures)
     return found, failures
+
+
+def _run_checks(
+    index: ProjectIndex,
+    rule: Rule,
+    checks: Iterable[ProjectCheck],
+    settings: Settings | None,
+    found: dict[str, list[Diagnostic]],
+    failures: list[tuple[str, RuleFailure]],
+) -> None:
+    options = settings.options_for(rule) if settings else rule.default_options()
+    try:
+        for check in checks:
+            for finding in check(index, options):
+                found.setdefault(finding.path, []).append(finding.diagnostic)
+    except RecursionError:
+        failures.append(("<project>", RuleFailure(rule.code, "nesting too deep to analyse")))
+    except Exception as error:  # a rule bug must not take the whole run down
+        failures.append(("<project>", RuleFailure(rule.code, f"{type(error).__name__}: {error}")))
+
+
+# Project rules whose findings in a module rest only on that module's call sites and on what
+# its imports reach (resolution, call chains): after a change they need to look again only at
+# the modules importing the changed one, directly or not. They are also the costly ones: they
+# look at every call of the project.
+CALL_SITE_RULES = frozenset({"FAS903", "FAS904"})
+
+
+class IncrementalProjectRules:
+    """The project rules' findings, kept between runs on an index updated file by file.
+
+    A run with a ``scope`` (the module names whose findings may have changed) runs the
+    call-site rules only on those modules and keeps their findings elsewhere; every other
+    project rule runs on the whole index (they are cheap, and what they report can change
+    anywhere: a duplicate route, a router no longer included)."""
+
+    def __init__(self, rules: Iterable[Rule], settings: Settings | None = None) -> None:
+        self.rules = project_rules(rules)
+        self.settings = settings
+        # call-site rule code → path → findings, from the last run that looked at the path
+        self._kept: dict[str, dict[str, list[Diagnostic]]] = {}
+        self.failures: list[tuple[str, RuleFailure]] = []
+
+    def run(
+        self, index: ProjectIndex, scope: Collection[str] | None = None
+    ) -> dict[str, list[Diagnostic]]:
+        """Findings by absolute path after the index changed in ``scope`` (None: anywhere)."""
+        found: dict[str, list[Diagnostic]] = {}
+        failures: list[tuple[str, RuleFailure]] = []
+        for rule in self.rules:
+            checks = project_checks(rule)
+            if rule.code not in CALL_SITE_RULES:
+                _run_checks(index, rule, checks, self.settings, found, failures)
+                continue
+            kept = self._kept.get(rule.code)
+            fresh: dict[str, list[Diagnostic]] = {}
+            if scope is None or kept is None:
+                _run_checks(index, rule, checks, self.settings, fresh, failures)
+                kept = fresh
+            else:
+                view: Any = _ScopedIndex(index, scope)
+                _run_checks(view, rule, checks, self.settings, fresh, failures)
+                looked_at = {s.path for m in scope if (s := index.modules.get(m)) is not None}
+                kept = {
+                    p: d for p, d in kept.items() if p not in looked_at and p in index.summaries
+                }
+                kept.update(fresh)
+            self._kept[rule.code] = kept
+            for path, diagnostics in kept.items():
+                found.setdefault(path, []).extend(diagnostics)
+        self.failures = failures
+        return found
+
+
+class _ScopedModules(Mapping[str, ModuleSummary]):
+    """Every module for look-ups; only the scope's modules when iterated (what the call-site
+    rules iterate to find call sites)."""
+
+    def __init__(self, modules: Mapping[str, ModuleSummary], scope: Collection[str]) -> None:
+        self._modules = modules
+        self._scope = [m for m in sorted(scope) if m in modules]
+
+    def __getitem__(self, key: str) -> ModuleSummary:
+        return self._modules[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scope)
+
+    def __len__(self) -> int:
+        return len(self._scope)
+
+
+class _ScopedIndex:
+    """The index as a call-site rule sees it during a scoped run: everything of the real
+    index (its caches included), but ``modules`` iterates the scope only."""
+
+    def __init__(self, index: ProjectIndex, scope: Collection[str]) -> None:
+        self._index = index
+        self.modules = _ScopedModules(index.modules, scope)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
 
 
 def check_project(
@@ -85,18 +184,32 @@ def merge_project_findings(
         allowed = {
             r.code for r in settings.rules_for_path(relative_to_root(Path(path), settings.root))
         }
-        kept = [d for d in diagnostics if d.code in allowed and not is_suppressed(d, report.source)]
-        report.diagnostics = _sorted_unique([*report.diagnostics, *kept])
+        kept = findings_for_file(diagnostics, allowed, report.source)
+        report.diagnostics = sorted_unique([*report.diagnostics, *kept])
     if failures and reports:
         for _, failure in failures:
             reports[0].failures.append(failure)
 
 
-def _sorted_unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+def findings_for_file(
+    diagnostics: Iterable[Diagnostic], allowed: Collection[str], source: SourceText
+) -> list[Diagnostic]:
+    """A file's project findings under its selection (``allowed`` codes, per-file ignores
+    applied) and its ``noqa`` comments, as for its module findings."""
+    return [d for d in diagnostics if d.code in allowed and not is_suppressed(d, source)]
+
+
+def finding_key(diagnostic: Diagnostic) -> tuple[object, ...]:
+    """What makes two findings the same: a module rule and its cross-module form may both
+    report one place, which is shown once."""
+    return (diagnostic.code, diagnostic.start, diagnostic.end, diagnostic.message)
+
+
+def sorted_unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     seen: set[tuple[object, ...]] = set()
     unique = []
     for d in sorted(diagnostics, key=lambda d: (d.start, d.code, d.end)):
-        key = (d.code, d.start, d.end, d.message)
+        key = finding_key(d)
         if key not in seen:
             seen.add(key)
             unique.append(d)

@@ -5,52 +5,197 @@ changed, or whose open-editor text differs from what its summary describes, is s
 again; deleted files leave the index. Only those files are parsed, so a one-file change costs
 one summary. ``refresh`` answers which files' findings may have changed (the changed files and
 the modules importing them).
+
+``check`` refreshes and runs the project rules again. After a change to some modules, the
+costly call-site rules look again only at those modules and, when the change touches what
+other modules read of them (names, imports, functions and their calls), at the modules
+importing them, directly or through others (a call chain or a re-export passes through
+imports); the other project rules run whole. A change that only moves positions (a line
+typed above) leaves the importers to a later thorough check. Files coming or going, or
+other rules or settings, mean a whole run. An editor's change needs no look at the disk
+(``disk=False``): only the open documents are summarised again.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi_lint.config import Settings
-from fastapi_lint.engine import ParseError, parse_module
+from fastapi_lint.diagnostics import Diagnostic
+from fastapi_lint.engine import ParseError, RuleFailure, parse_module
 from fastapi_lint.facts import ModuleFacts
 from fastapi_lint.files import module_name_for
 from fastapi_lint.project.build import ProjectScope, project_files, scope_for, summarise_file
+from fastapi_lint.project.checking import IncrementalProjectRules
 from fastapi_lint.project.index import ProjectIndex
+from fastapi_lint.project.sources import facts_for
 from fastapi_lint.project.summary import ModuleSummary, content_digest
+from fastapi_lint.rules import Rule
 from fastapi_lint.source import SourceText
 
 Stamp = tuple[int, int]  # (size, modification time in ns)
+Progress = Callable[[int, int], None]  # (files looked at, files in the project)
+
+
+@dataclass
+class ServerIndex(ProjectIndex):
+    """The index of a long-running front end: editor actions are built only for the files
+    it holds open (the only ones whose findings it shows), and an open file parsed for them
+    stays parsed while its text does not change, whatever else changes in the project."""
+
+    _open_facts: dict[tuple[str, str], ModuleFacts | None] = field(default_factory=dict)
+
+    def facts_for(self, summary: ModuleSummary) -> ModuleFacts | None:
+        text = self.texts.get(summary.path)
+        if not self.offer_actions or text is None:
+            return None
+        key = (summary.path, summary.digest)
+        if key not in self._open_facts:
+            for stale in [k for k in self._open_facts if k[0] == summary.path]:
+                del self._open_facts[stale]
+            self._open_facts[key] = facts_for(summary, text)
+        return self._open_facts[key]
+
+
+@dataclass
+class ProjectCheck:
+    """What one ``WorkspaceIndex.check`` found."""
+
+    affected: set[str]  # paths whose findings may have changed since the last check
+    findings: dict[str, list[Diagnostic]]  # every finding of the project, by path
+    digests: dict[str, str]  # path → digest of the text the findings of the file are for
+    failures: list[tuple[str, RuleFailure]]
+    # modules whose importers a thorough check still has to look at again (only positions
+    # in the changed modules moved: the findings elsewhere may point at old lines)
+    deferred: bool = False
 
 
 @dataclass
 class WorkspaceIndex:
     root: Path
     settings: Settings
-    index: ProjectIndex = field(default_factory=ProjectIndex)
+    index: ProjectIndex = field(default_factory=ServerIndex)
     _stamps: dict[str, Stamp] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _files: dict[str, Path] | None = None  # the project's files at the last look at the disk
+    _scope: ProjectScope | None = None
+    _importers: _ImportTable | None = None
+    _rules: IncrementalProjectRules | None = None
+    _rules_key: tuple[object, ...] = ()
+    _changed: set[str] = field(default_factory=set)  # modules changed since the last check
+    _reaching: set[str] = field(default_factory=set)  # ... in what other modules read of them
+    _moved: set[str] = field(default_factory=set)  # ... only in their positions
+    _files_changed: bool = True  # files came or went since the last check
 
-    def refresh(self, open_texts: Mapping[str, str] | None = None) -> set[str]:
-        """Bring the index up to date with the disk and the open documents (absolute POSIX
-        path → text); the paths whose project findings may have changed."""
-        open_texts = dict(open_texts or {})
+    def refresh(
+        self,
+        open_texts: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+        *,
+        disk: bool = True,
+    ) -> set[str]:
+        """Bring the index up to date with the open documents (absolute POSIX path → text)
+        and, unless ``disk`` is false, with the files on disk; the paths whose project
+        findings may have changed. ``progress`` hears of every file looked at."""
         with self._lock:
-            files = {p.resolve().as_posix(): p for p in project_files(self.root, self.settings)}
-            scope = scope_for(self.root, files.values())
-            affected: set[str] = set()
-            for gone in set(self.index.summaries) - set(files):
-                affected |= self.index.remove(gone)
-                self._stamps.pop(gone, None)
-            for path, file in files.items():
-                summary = self._changed_summary(path, file, scope, open_texts.get(path))
-                if summary is not None:
-                    affected |= self.index.update(summary)
-            self.index.texts = {p: t for p, t in open_texts.items() if p in files}
-            return affected
+            return self._refresh(dict(open_texts or {}), progress, disk)
+
+    def check(
+        self,
+        rules: Iterable[Rule],
+        settings: Settings,
+        open_texts: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+        *,
+        disk: bool = True,
+        thorough: bool = True,
+    ) -> ProjectCheck:
+        """Refresh the index (see ``refresh``), then run the project rules again where the
+        changes since the last check can have changed their findings. Without ``thorough``,
+        a module whose change moved positions only is checked alone: the modules importing
+        it wait for a thorough check."""
+        with self._lock:
+            affected = self._refresh(dict(open_texts or {}), progress, disk)
+            rules = tuple(rules)
+            key = (tuple(r.code for r in rules), settings)
+            if self._rules is None or key != self._rules_key:
+                self._rules, self._rules_key = IncrementalProjectRules(rules, settings), key
+                self._files_changed = True
+            if self._files_changed:
+                scope = None
+                self._moved.clear()
+            else:
+                reaching = self._reaching | (self._moved if thorough else set())
+                scope = self._changed | self._import_table().closure(reaching)
+                if thorough:
+                    self._moved.clear()
+            self._changed.clear()
+            self._reaching.clear()
+            self._files_changed = False
+            findings = self._rules.run(self.index, scope)
+            digests = {p: s.digest for p, s in self.index.summaries.items()}
+            failures = list(self._rules.failures)
+            return ProjectCheck(affected, findings, digests, failures, bool(self._moved))
+
+    def _import_table(self) -> _ImportTable:
+        if self._importers is None:
+            self._importers = _ImportTable(self.index.summaries.values())
+        return self._importers
+
+    def _refresh(
+        self, open_texts: dict[str, str], progress: Progress | None, disk: bool
+    ) -> set[str]:
+        if disk or self._files is None or self._scope is None:
+            self._files = {
+                p.resolve().as_posix(): p for p in project_files(self.root, self.settings)
+            }
+            self._scope = scope_for(self.root, self._files.values())
+            looked_at = self._files
+        else:  # the open documents, and those closed since the last look (back to the disk)
+            wanted = set(open_texts) | set(self.index.texts)
+            looked_at = {p: f for p, f in self._files.items() if p in wanted}
+        files, scope = self._files, self._scope
+        affected: set[str] = set()
+        for gone in set(self.index.summaries) - set(files):
+            self._forget(self.index.summaries[gone])
+            self._files_changed = True
+            affected |= self.index.remove(gone)
+            self._stamps.pop(gone, None)
+        for done, (path, file) in enumerate(looked_at.items(), 1):
+            summary = self._changed_summary(path, file, scope, open_texts.get(path))
+            if summary is not None:
+                affected |= self._replace(summary)
+            if progress is not None:
+                progress(done, len(looked_at))
+        self.index.texts = {p: t for p, t in open_texts.items() if p in files}
+        if isinstance(self.index, ServerIndex):  # a closed file's parse is no longer needed
+            kept = self.index._open_facts
+            self.index._open_facts = {k: v for k, v in kept.items() if k[0] in self.index.texts}
+        return affected
+
+    def _replace(self, summary: ModuleSummary) -> set[str]:
+        old = self.index.summaries.get(summary.path)
+        if old is not None:
+            self._forget(old)
+        if old is None or old.module != summary.module:
+            self._files_changed = True
+        elif _interface(old) != _interface(summary):
+            self._reaching.add(summary.module)
+        else:
+            self._moved.add(summary.module)
+        self._changed.add(summary.module)
+        if self._importers is not None:
+            self._importers.add(summary)
+        return self.index.update(summary)
+
+    def _forget(self, summary: ModuleSummary) -> None:
+        """A summary leaves the index: its imports no longer count."""
+        self._changed.add(summary.module)
+        if self._importers is not None:
+            self._importers.remove(summary)
 
     def _changed_summary(
         self, path: str, file: Path, scope: ProjectScope, text: str | None
@@ -59,6 +204,7 @@ class WorkspaceIndex:
         if text is not None:
             if known is not None and known.digest == content_digest(text):
                 return None
+            self._stamps.pop(path, None)  # once closed, the file is read again
             return summary_of_text(file, text, scope)
         try:
             stat = file.stat()
@@ -72,6 +218,60 @@ class WorkspaceIndex:
         if summary is None or (known is not None and known.digest == summary.digest):
             return None
         return summary
+
+
+def _interface(summary: ModuleSummary) -> tuple[object, ...]:
+    """What the call-site rules read of a module when they check another one: its names,
+    and its functions and calls as a call chain passes through them (positions apart)."""
+    return (
+        summary.imports,
+        summary.star_imports,
+        summary.defined,
+        summary.exported,
+        summary.is_package,
+        tuple(
+            (f.qualname, f.is_async, f.is_generator, f.plain, tuple(n for n, _ in f.blocking))
+            for f in summary.functions
+        ),
+        tuple((c.caller, c.target, c.offloaded) for c in summary.calls),
+    )
+
+
+class _ImportTable:
+    """Which modules import which: module name → the modules importing it or a name from
+    it (``import a.b`` counts for ``a`` and ``a.b``), kept up to date summary by summary."""
+
+    def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
+        self._importers: dict[str, set[str]] = {}
+        for summary in summaries:
+            self.add(summary)
+
+    @staticmethod
+    def _targets(summary: ModuleSummary) -> set[str]:
+        found: set[str] = set()
+        for target in (*summary.imports.values(), *summary.star_imports):
+            parts = target.split(".")
+            found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        return found
+
+    def add(self, summary: ModuleSummary) -> None:
+        for target in self._targets(summary):
+            self._importers.setdefault(target, set()).add(summary.module)
+
+    def remove(self, summary: ModuleSummary) -> None:
+        for target in self._targets(summary):
+            self._importers.get(target, set()).discard(summary.module)
+
+    def closure(self, modules: Iterable[str]) -> set[str]:
+        """The modules and every module importing one of them, directly or not."""
+        found = set(modules)
+        todo = list(found)
+        while todo:
+            for importer in self._importers.get(todo.pop(), ()):
+                if importer not in found:
+                    found.add(importer)
+                    todo.append(importer)
+        return found
 
 
 def summary_of_text(path: Path, text: str, scope: ProjectScope) -> ModuleSummary | None:

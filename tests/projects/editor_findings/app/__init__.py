@@ -1,0 +1,1 @@
+"""A small app whose findings span modules: the language server's project findings."""

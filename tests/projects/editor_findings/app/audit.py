@@ -1,0 +1,2 @@
+async def record(event: str) -> None:
+    print(event)
