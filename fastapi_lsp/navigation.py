@@ -27,6 +27,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from fastapi_lint.config import ConfigError
 from fastapi_lint.diagnostics import Position
 from fastapi_lint.project.dependency_sites import ModuleSites, SiteTable, Target
 from fastapi_lint.project.index import ProjectIndex
@@ -87,7 +88,11 @@ async def document_project(ls: FastAPILintServer, uri: str) -> DocumentProject |
     text = document.source
     digest = content_digest(text)
     refreshed = _REFRESHED.setdefault(ls, {})
-    for workspace in workspace_indexes(ls):
+    try:
+        workspaces = workspace_indexes(ls)
+    except ConfigError:
+        return None  # the settings' error is shown with the diagnostics; no index without them
+    for workspace in workspaces:
         known = workspace.index.summaries.get(path)
         recent = time.monotonic() - refreshed.get(id(workspace), float("-inf")) < REFRESH_EVERY
         if not (recent and known is not None and known.digest == digest):

@@ -270,6 +270,20 @@ async def test_no_route_features_while_the_document_does_not_parse(
     )
 
 
+async def test_no_route_features_with_invalid_project_settings(
+    client: RecordingClient, notes: Path
+) -> None:
+    (notes / "pyproject.toml").write_text(
+        '[project]\nname = "notes"\n\n[tool.fastapi-lint]\nunknown-key = 1\n', "utf-8"
+    )
+    await initialize(client, notes, OPTIONS)
+    handlers = notes / "notes/api/notes.py"
+    open_file(client, handlers)
+    assert await code_lenses(client, handlers) == []
+    assert await inlay_hints(client, handlers) == []
+    assert await definition(client, handlers, at(client, handlers, "def créer", "user")) is None
+
+
 # -- code lenses and inlay hints -----------------------------------------------------------
 
 
