@@ -70,13 +70,11 @@ def route_lenses(project: DocumentProject, encoding: str) -> list[types.CodeLens
 def full_path_hints(
     project: DocumentProject, encoding: str, wanted: types.Range
 ) -> list[types.InlayHint]:
-    sites = project.module_sites()
-    if sites is None:
-        return []
+    calls = project.sites.route_calls(project.index, project.summary)
     paths: dict[Span, list[str]] = {}  # the path literal's span → full paths it is served at
     for entry in document_routes(project):
         route = entry.route
-        call = sites.route_calls.get(route.span)
+        call = calls.get(route.span)
         if entry.path is None or route.path is None or entry.path == route.path:
             continue
         if call is None or call.path_literal is None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi_lint.project.build import build_index
-from fastapi_lint.project.dependency_sites import SiteTable
+from fastapi_lint.project.dependency_sites import RouteCall, SiteTable, route_call
 from fastapi_lint.project.index import ProjectIndex
 from fastapi_lint.project.route_card import DependencyNode, route_card
+from fastapi_lint.source import SourceText
 
 FILES = {
     "pyproject.toml": '[project]\nname = "svc"\nversion = "0"\n',
@@ -172,3 +173,17 @@ def test_definition_of_a_site_under_a_position(tmp_path: Path) -> None:
     ping = FILES["svc/deps/core.py"].splitlines()[12]
     lambda_site = table.site_at(core, 13, ping.index("lambda"))
     assert lambda_site is not None and table.targets(index, lambda_site) == []
+
+
+def test_route_call_reads_the_path_string_of_a_call_over_several_lines() -> None:
+    text = '# é\n@router.get(  # ünï\n    "/ça/{x}",\n    status_code=status.HTTP_201_CREATED,\n)\n'
+    source = SourceText(text)
+    call = route_call(source, (2, 1, 5, 1))
+    assert call is not None
+    assert call.status_code == "status.HTTP_201_CREATED"
+    assert call.path_literal == (3, 4, 3, 4 + len('"/ça/{x}"'.encode()))
+    one_line = SourceText('x = "é"; r.get("/é", status_code=204)\n')
+    start = len('x = "é"; '.encode())
+    call = route_call(one_line, (1, start, 1, len(one_line.text.rstrip().encode())))
+    assert call == RouteCall((1, start + 6, 1, start + 6 + len('"/é"'.encode())), "204")
+    assert route_call(SourceText("r.get(\n"), (1, 0, 1, 6)) is None  # not a call any more

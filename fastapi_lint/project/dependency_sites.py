@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import ast
 import threading
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi_lint.diagnostics import Position
 from fastapi_lint.facts import ModuleFacts
 from fastapi_lint.facts.fastapi import annotated_parts
 from fastapi_lint.project.index import FOUND, ProjectIndex
 from fastapi_lint.project.modules import absolute_import
 from fastapi_lint.project.sources import facts_for
-from fastapi_lint.project.summary import ModuleSummary, Span, span_of
-from fastapi_lint.source import decode_source
+from fastapi_lint.project.summary import ModuleSummary, Span, content_digest, span_of
+from fastapi_lint.source import SourceText, decode_source
 
 MAX_DEPTH = 8  # transitive dependency trees deeper than this are cut (cycles are cut anyway)
 DEPENDS = "depends"
@@ -61,7 +63,6 @@ class ModuleSites:
     sites: tuple[Site, ...]
     aliases: dict[str, tuple[str | None, ...]]  # module-level alias → its Depends() targets
     definitions: dict[str, Span]  # qualified name → span of the name where it is bound
-    route_calls: dict[Span, RouteCall]  # by the span of the registration call
     included: dict[Span, str]  # include_router()/mount() call → the router or app as written
 
 
@@ -70,6 +71,7 @@ class SiteTable:
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], ModuleSites | None] = {}
+        self._calls: dict[tuple[str, str], dict[Span, RouteCall]] = {}
         self._lock = threading.Lock()
 
     def of(self, index: ProjectIndex, summary: ModuleSummary) -> ModuleSites | None:
@@ -84,6 +86,27 @@ class SiteTable:
             for old in [k for k in self._cache if k[0] == summary.path]:
                 del self._cache[old]
             self._cache[key] = found
+        return found
+
+    def route_calls(self, index: ProjectIndex, summary: ModuleSummary) -> dict[Span, RouteCall]:
+        """What each route registration call of the module says beyond the summary; only
+        those calls are parsed again (lenses and hints of a large module after each edit)."""
+        key = (summary.path, summary.digest)
+        with self._lock:
+            if key in self._calls:
+                return self._calls[key]
+        text = _text_of(index, summary)
+        found: dict[Span, RouteCall] = {}
+        if text is not None and content_digest(text) == summary.digest:
+            source = SourceText(text)
+            for route in summary.routes:
+                call = route_call(source, route.span)
+                if call is not None:
+                    found[route.span] = call
+        with self._lock:
+            for old in [k for k in self._calls if k[0] == summary.path]:
+                del self._calls[old]
+            self._calls[key] = found
         return found
 
     def of_module(self, index: ProjectIndex, module: str) -> ModuleSites | None:
@@ -180,14 +203,52 @@ def _alias_site(module: str, alias: str) -> Site:
 def _mentioning(index: ProjectIndex, name: str) -> Iterator[ModuleSummary]:
     """Modules whose text names ``name`` somewhere: only those can hold a site of it."""
     for summary in sorted(index.summaries.values(), key=lambda s: s.path):
-        text = index.texts.get(summary.path)
-        if text is None:
-            try:
-                text = decode_source(Path(summary.path).read_bytes()).text
-            except OSError:
-                continue
-        if name in text:
+        text = _text_of(index, summary)
+        if text is not None and name in text:
             yield summary
+
+
+def _text_of(index: ProjectIndex, summary: ModuleSummary) -> str | None:
+    """The open document's text, else the file's."""
+    text = index.texts.get(summary.path)
+    if text is not None:
+        return text
+    try:
+        return decode_source(Path(summary.path).read_bytes()).text
+    except OSError:
+        return None
+
+
+def route_call(source: SourceText, span: Span) -> RouteCall | None:
+    """The path string and ``status_code=`` of the registration call at ``span``, read from
+    that call's text alone."""
+    line, col, end_line, end_col = span
+    segment = source.segment(Position(line, col), Position(end_line, end_col))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call = ast.parse(f"({segment}\n)", mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if not isinstance(call, ast.Call):
+        return None
+    keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+    path = keywords.get("path", call.args[0] if call.args else None)
+    literal = None
+    if isinstance(path, ast.Constant) and isinstance(path.value, str):
+        literal = _shifted(span_of(path), line, col)
+    status = keywords.get("status_code")
+    return RouteCall(literal, ast.unparse(status) if status is not None else None)
+
+
+def _shifted(span: Span, line: int, col: int) -> Span:
+    """A span in ``(segment)`` as a span in the module: the segment's first line starts at
+    ``col`` after the added parenthesis, its other lines are whole lines of the module."""
+
+    def shift(at_line: int, at_col: int) -> tuple[int, int]:
+        return (line, col + at_col - 1) if at_line == 1 else (line + at_line - 1, at_col)
+
+    return (*shift(span[0], span[1]), *shift(span[2], span[3]))
 
 
 def _inside(span: Span, line: int, col: int) -> bool:
@@ -207,7 +268,6 @@ def module_sites(facts: ModuleFacts, summary: ModuleSummary) -> ModuleSites:
         sites=tuple(sorted(builder.sites(), key=lambda site: site.span)),
         aliases=builder.aliases(),
         definitions=builder.definitions(),
-        route_calls=builder.route_calls(),
         included=builder.included(),
     )
 
@@ -338,24 +398,6 @@ class _SiteBuilder:
             if start < 0 or col < 0:
                 col = node.col_offset
             found[qualname] = (node.lineno, col, node.lineno, col + len(node.name.encode()))
-        return found
-
-    def route_calls(self) -> dict[Span, RouteCall]:
-        wanted = {route.span for route in self.summary.routes}
-        found: dict[Span, RouteCall] = {}
-        for call in self.facts.calls:
-            span = span_of(call)
-            if span not in wanted:
-                continue
-            keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-            path = keywords.get("path", call.args[0] if call.args else None)
-            literal = (
-                span_of(path)
-                if isinstance(path, ast.Constant) and isinstance(path.value, str)
-                else None
-            )
-            status = keywords.get("status_code")
-            found[span] = RouteCall(literal, ast.unparse(status) if status is not None else None)
         return found
 
     def included(self) -> dict[Span, str]:

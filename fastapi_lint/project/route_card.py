@@ -53,8 +53,7 @@ class RouteCard:
 
 def route_card(index: ProjectIndex, sites: SiteTable, entry: RouteEntry) -> RouteCard:
     route = entry.route
-    module_sites = sites.of(index, entry.module)
-    call = module_sites.route_calls.get(route.span) if module_sites is not None else None
+    call = sites.route_calls(index, entry.module).get(route.span)
     return RouteCard(
         methods=entry.methods,
         path=entry.path,
