@@ -451,6 +451,13 @@ async def test_definition_through_depends_and_annotated_aliases(
         )
         == get_db
     )
+    # a dependency of an include
+    main = notes / "notes/main.py"
+    open_file(client, main)
+    on_include = at(client, main, "app.include_router", "verify_key")
+    assert where(notes, client, await definition(client, main, on_include)) == [
+        ("notes/auth.py", 18, "verify_key")
+    ]
     # not a dependency: nothing (the type checker answers)
     assert await definition(client, handlers, at(client, handlers, "return [db", "page")) is None
 
@@ -491,6 +498,10 @@ async def test_references_list_every_site_of_a_dependency(
         ("notes/api/notes.py", 18, "UserDep"),
         ("notes/auth.py", 11, "current_user"),
         ("notes/auth.py", 14, "UserDep"),
+    ]
+    on_key = at(client, auth, "def verify_key", "verify_key")
+    assert where(notes, client, await references(client, auth, on_key, False)) == [
+        ("notes/main.py", 9, "verify_key"),  # include_router(api, dependencies=[...])
     ]
     on_class = at(client, auth, "class Pagination", "Pagination")
     assert where(notes, client, await references(client, auth, on_class, False)) == [
