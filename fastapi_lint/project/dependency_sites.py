@@ -164,9 +164,7 @@ class SiteTable:
                 return site
         return None
 
-    def references(
-        self, index: ProjectIndex, target: Target, texts: dict[str, str] | None = None
-    ) -> list[tuple[str, Span]]:
+    def references(self, index: ProjectIndex, target: Target) -> list[tuple[str, Span]]:
         """Every site of the project that makes FastAPI call ``target``: its ``Depends()``
         sites and the parameters annotated with an alias providing it, in path order."""
         name = target[1].rsplit(".", 1)[-1]
