@@ -18,9 +18,16 @@ other rules or settings, mean a whole run. An editor's change needs no look at t
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import logging
+import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 from fastapi_lint.config import Settings
@@ -35,6 +42,8 @@ from fastapi_lint.project.sources import facts_for
 from fastapi_lint.project.summary import ModuleSummary, content_digest
 from fastapi_lint.rules import Rule
 from fastapi_lint.source import SourceText
+
+logger = logging.getLogger(__name__)
 
 Stamp = tuple[int, int]  # (size, modification time in ns)
 Progress = Callable[[int, int], None]  # (files looked at, files in the project)
@@ -164,6 +173,8 @@ class WorkspaceIndex:
             self._files_changed = True
             affected |= self.index.remove(gone)
             self._stamps.pop(gone, None)
+        if not self.index.summaries:
+            affected |= self._build(looked_at, scope, open_texts, progress)
         for done, (path, file) in enumerate(looked_at.items(), 1):
             summary = self._changed_summary(path, file, scope, open_texts.get(path))
             if summary is not None:
@@ -175,6 +186,36 @@ class WorkspaceIndex:
             kept = self.index._open_facts
             self.index._open_facts = {k: v for k, v in kept.items() if k[0] in self.index.texts}
         return affected
+
+    def _build(
+        self,
+        files: dict[str, Path],
+        scope: ProjectScope,
+        open_texts: dict[str, str],
+        progress: Progress | None,
+    ) -> set[str]:
+        """The first index: every file summarised (in worker processes for a large project;
+        the open documents from their text), added at once (adding them one by one would
+        look for the dependents of each)."""
+        on_disk = {p: f for p, f in files.items() if p not in open_texts}
+        for path, file in on_disk.items():
+            with contextlib.suppress(OSError):
+                stat = file.stat()
+                self._stamps[path] = (stat.st_size, stat.st_mtime_ns)
+        summaries: list[ModuleSummary] = []
+        for done, found in enumerate(_summaries(list(on_disk), scope), 1):
+            summaries.extend(found)
+            if progress is not None:
+                progress(min(done * BUILD_CHUNK, len(on_disk)), len(files))
+        summaries.extend(
+            s
+            for path, text in open_texts.items()
+            if path in files and (s := summary_of_text(files[path], text, scope)) is not None
+        )
+        self.index = ServerIndex.from_summaries(summaries)
+        self._importers = None
+        self._files_changed = True
+        return {s.path for s in summaries}
 
     def _replace(self, summary: ModuleSummary) -> set[str]:
         old = self.index.summaries.get(summary.path)
@@ -272,6 +313,35 @@ class _ImportTable:
                     found.add(importer)
                     todo.append(importer)
         return found
+
+
+# files per task of the first build; below PARALLEL_BUILD files it runs in this process
+# (starting worker processes costs more than it saves)
+BUILD_CHUNK = 16
+PARALLEL_BUILD = 200
+
+
+def _summaries(paths: list[str], scope: ProjectScope) -> Iterator[list[ModuleSummary]]:
+    """The summaries of the files, a chunk at a time. Worker processes are spawned, not
+    forked: the server that asks runs threads, which a fork would copy mid-work."""
+    chunks = [paths[i : i + BUILD_CHUNK] for i in range(0, len(paths), BUILD_CHUNK)]
+    workers = min(os.cpu_count() or 1, len(chunks))
+    if len(paths) < PARALLEL_BUILD or workers <= 1:
+        yield from map(_summaries_of, chunks, itertools.repeat(scope))
+        return
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            for found in pool.map(_summaries_of, chunks, itertools.repeat(scope)):
+                done += 1
+                yield found
+    except (BrokenProcessPool, OSError) as error:  # no worker processes here: in this one
+        logger.warning("summarising in worker processes failed (%s): in one process", error)
+        yield from map(_summaries_of, chunks[done:], itertools.repeat(scope))
+
+
+def _summaries_of(paths: list[str], scope: ProjectScope) -> list[ModuleSummary]:
+    return [s for p in paths if (s := summarise_file(Path(p), scope)) is not None]
 
 
 def summary_of_text(path: Path, text: str, scope: ProjectScope) -> ModuleSummary | None:
