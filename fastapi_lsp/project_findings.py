@@ -8,7 +8,8 @@ meanwhile, project findings join them when the index is ready. After a change (d
 like the module analysis), a save, an open or close, or a ``*.py`` file changed on disk,
 the index is refreshed and the project rules run again where the change can matter; only
 the open documents whose project findings changed are published again, from their module
-analysis already made.
+analysis already made. A check after a change waits for the module analyses, and for a
+pause in the changes that is long compared with what the last such check cost.
 
 A document's project findings are shown only while the index describes its current text
 (a document that does not parse keeps the index's last summary, and shows none of them),
@@ -22,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 import uuid
 import weakref
 from dataclasses import dataclass, field
@@ -45,6 +47,8 @@ logger = logging.getLogger(__name__)
 # a quick check after a change leaves the modules importing the changed one for later, when
 # the change only moved positions; this long a pause in the changes runs that later check
 THOROUGH_AFTER_S = 1.0
+# after a change, the quick check waits the debounce and this many times its last duration
+QUIET_FACTOR = 2.0
 
 
 @dataclass
@@ -73,6 +77,7 @@ class ProjectFindings:
         # whose positions only moved (the first check builds the index from the disk)
         self._disk = True
         self._thorough = True
+        self._cost = 0.0  # seconds the last quick check took
 
     # -- scheduling ---------------------------------------------------------------------
 
@@ -90,7 +95,12 @@ class ProjectFindings:
     async def _after(self, delay: float) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             if delay:
-                await asyncio.sleep(delay)
+                # a change waits for a pause in the changes that is long compared with
+                # what a check costs: checking a large module holds the interpreter for
+                # a while, which the module analysis of the next keystrokes would share
+                await asyncio.sleep(delay + QUIET_FACTOR * self._cost)
+            while any(not task.done() for task in self.ls.pending.values()):
+                await asyncio.sleep(0.02)  # the module analyses of the change come first
             if self._running is not None and not self._running.done():
                 self._again = True  # the running check ends with one more
                 return
@@ -127,6 +137,7 @@ class ProjectFindings:
         progress = None
         if not folder.ready and _progress_support(self.ls):
             progress = await _IndexingProgress.start(self.ls, workspace.root)
+        started = time.perf_counter()
         try:
             result = await asyncio.to_thread(
                 workspace.check,
@@ -140,6 +151,8 @@ class ProjectFindings:
         finally:
             if progress is not None:
                 progress.end()
+        if folder.ready and not thorough:
+            self._cost = time.perf_counter() - started
         folder.findings, folder.digests, folder.ready = result.findings, result.digests, True
         for _, failure in result.failures:
             message = f"fastapi-lint: project rule {failure.code} failed: {failure.error}"

@@ -331,13 +331,22 @@ def _summaries(paths: list[str], scope: ProjectScope) -> Iterator[list[ModuleSum
         return
     done = 0
     try:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=get_context("spawn"), initializer=_lower_priority
+        ) as pool:
             for found in pool.map(_summaries_of, chunks, itertools.repeat(scope)):
                 done += 1
                 yield found
     except (BrokenProcessPool, OSError) as error:  # no worker processes here: in this one
         logger.warning("summarising in worker processes failed (%s): in one process", error)
         yield from map(_summaries_of, chunks[done:], itertools.repeat(scope))
+
+
+def _lower_priority() -> None:
+    """Workers yield the processor to the process that started them: a language server
+    answering the editor while its index builds."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
 
 
 def _summaries_of(paths: list[str], scope: ProjectScope) -> list[ModuleSummary]:
