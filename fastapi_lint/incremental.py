@@ -308,8 +308,9 @@ class IncrementalChecker:
         assert isinstance(new_node, _FUNCTIONS)
         target = _Target(target.top, target.chain, new_node)
         source = _source(text, lines)
-        module = self._mini_module(state, target, group, len(lines))
+        module, focus = self._mini_module(state, target, group, len(lines))
         facts = ModuleFacts(module, source, self.path, self.module_name)
+        facts.focus = focus
         result = run_rules(facts, self._local_rules, self.options)
         if result.failures:
             raise _Fallback("a rule failed on the mini-module")
@@ -338,8 +339,9 @@ class IncrementalChecker:
 
     def _mini_module(
         self, state: _State, target: _Target, group: list[int], module_lines: int
-    ) -> ast.Module:
-        """The statements of ``group``, what they need, and stubs for the rest."""
+    ) -> tuple[ast.Module, frozenset[ast.stmt]]:
+        """The statements of ``group``, what they need, and stubs for the rest; and the
+        statements standing for ``group`` (the focus of its rules)."""
         kinds = _context(state, target, group)
         total = sum(
             state.tops[i].end - state.tops[i].start + 1
@@ -353,10 +355,15 @@ class IncrementalChecker:
         body: list[ast.stmt] = []
         pooled: set[str] = set()
         pooled_globals: set[str] = set()
+        group_set = set(group)
+        focus: list[ast.stmt] = []
         for index, top in enumerate(state.tops):
             kind = kinds.get(index)
+            if index in group_set:
+                focus.append(top.node)
             if index == target.top and target.chain:
-                body.append(_class_context(target.chain, target.node, top.globals_))
+                focus[-1] = _class_context(target.chain, target.node, top.globals_)
+                body.append(focus[-1])
                 others = [c for c in top.registrations if not _within(c, target.node)]
                 body += _registration_stubs(others)
             elif kind == "full" and _is_block(top.node) and index not in group:
@@ -374,7 +381,7 @@ class IncrementalChecker:
                 pooled_globals.update(n for g in top.globals_ for n in g.names)
                 body += top.stub("registrations") if top.registrations else []
         body += _pooled_stub(pooled, pooled_globals, module_lines)
-        return ast.Module(body=body, type_ignores=[])
+        return ast.Module(body=body, type_ignores=[]), frozenset(focus)
 
 
 def _always_whole(index: int, top: _Top) -> bool:

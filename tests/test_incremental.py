@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint.config import Settings
-from fastapi_lint.engine import ParseError, check_text
+from fastapi_lint.engine import ParseError, check_text, run_rules
+from fastapi_lint.facts import ModuleFacts
 from fastapi_lint.incremental import IncrementalChecker, _diff, _split_lines
 from fastapi_lint.rules import all_rules
 from fastapi_lint.source import SourceText
@@ -424,3 +425,32 @@ def test_lsp_conversion_reuses_findings() -> None:
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="benchmark corpus not downloaded")
 def test_lsp_conversion_on_a_real_module() -> None:
     assert lsp_conversions(CORPUS / "proxy_server.py", 5, scaled(4)) > 0
+
+
+@pytest.mark.parametrize("path", FIXTURES[::2], ids=lambda p: p.stem)
+def test_focus_keeps_the_findings_inside_it(path: Path) -> None:
+    """Rules given a focus (the statements an incremental check re-checks) report inside it
+    exactly what they report there without one."""
+    text = path.read_text("utf-8")
+    tree = ast.parse(text)
+    if not tree.body:
+        return
+    rng = random.Random(path.stem)
+    for _ in range(2):
+        chosen = rng.sample(tree.body, min(len(tree.body), rng.randrange(1, 3)))
+        spans = [(s.lineno, s.end_lineno or s.lineno) for s in chosen]
+        spans += [(d.lineno, s.end_lineno or s.lineno) for s in chosen for d in _decorators(s)]
+        facts = ModuleFacts(ast.parse(text), SourceText(text), str(path))
+        expected = [
+            d
+            for d in run_rules(facts, RULES).diagnostics
+            if any(start <= d.start.line <= end for start, end in spans)
+        ]
+        focused = ModuleFacts(tree, SourceText(text), str(path))
+        focused.focus = frozenset(chosen)
+        got = [
+            d
+            for d in run_rules(focused, RULES).diagnostics
+            if any(start <= d.start.line <= end for start, end in spans)
+        ]
+        assert got == expected

@@ -41,6 +41,7 @@ _OPTIONAL = {"typing.Optional"}
 FINAL = {"typing.Final", "typing_extensions.Final"}
 _UNION = {"typing.Union"}
 _TYPE_ALIAS = {"typing.TypeAlias", "typing_extensions.TypeAlias"}
+_FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 # ``type X = ...`` (Python 3.12+); absent from older parsers, which cannot produce it either
 _TYPE_ALIAS_STATEMENT: type[ast.AST] | None = getattr(ast, "TypeAlias", None)
 
@@ -57,6 +58,10 @@ class ModuleFacts:
         self.source = source
         self.path = path
         self.module_name = module_name
+        # the top-level statements whose findings are wanted (None: all of them): a checker
+        # re-checking part of a module sets it. Lookups stay module-wide; a rule reporting
+        # inside the statement it iterates may iterate only these (``focused_nodes``).
+        self.focus: frozenset[ast.stmt] | None = None
 
     @classmethod
     def from_text(cls, text: str, path: str = "<unknown>") -> ModuleFacts:
@@ -85,6 +90,32 @@ class ModuleFacts:
     @cached_property
     def all_nodes(self) -> list[ast.AST]:
         return list(self._walk.scope_of)
+
+    @cached_property
+    def focused_nodes(self) -> list[ast.AST]:
+        """``all_nodes`` inside the top-level statements of ``focus``, in source order."""
+        focus = self.focus
+        if focus is None:
+            return self.all_nodes
+        top_level = set(self.tree.body)
+        nodes: list[ast.AST] = []
+        inside = False
+        for node in self._walk.scope_of:  # in source order: a statement's nodes follow it
+            if node in top_level:
+                inside = node in focus
+            if inside:
+                nodes.append(node)
+        return nodes
+
+    @cached_property
+    def focused_functions(self) -> frozenset[FunctionInfo]:
+        """The functions inside the top-level statements of ``focus``."""
+        if self.focus is None:
+            return frozenset(self._walk.functions)
+        nodes = self._walk.function_of_node
+        return frozenset(
+            nodes[n] for n in self.focused_nodes if type(n) in _FUNCTION_TYPES and n in nodes
+        )
 
     @cached_property
     def calls(self) -> list[ast.Call]:

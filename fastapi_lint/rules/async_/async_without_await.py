@@ -67,7 +67,7 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
     candidates = [
         func
         for func in _path_operations_and_dependencies(facts)
-        if func.is_async and _could_be_sync(facts, func)
+        if func.is_async and func in facts.focused_functions and _could_be_sync(facts, func)
     ]
     if not candidates:
         return

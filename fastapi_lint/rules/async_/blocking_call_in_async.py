@@ -100,7 +100,9 @@ LAZY_RESULTS = frozenset(
     options_table="blocking-call",
 )
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    found_calls = list(blocking_calls(facts, filesystem_queries=bool(options[FILESYSTEM_QUERIES])))
+    within = None if facts.focus is None else facts.focused_functions  # reported at the call
+    queries = bool(options[FILESYSTEM_QUERIES])
+    found_calls = list(blocking_calls(facts, filesystem_queries=queries, within=within))
     enclosing = _calls_enclosing_others(facts, found_calls)
     for found in found_calls:
         fixable = found.call not in enclosing and found.qualified not in LAZY_RESULTS

@@ -52,7 +52,7 @@ CODE = "FAS104"
 @rule(code=CODE, name="unawaited-coroutine", default=True, fix="safe")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
     module_level = set(facts.module_nodes)
-    for node in facts.all_nodes:
+    for node in facts.focused_nodes:  # reported at a call inside the node
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             diagnostic = _discarded_statement(facts, node.value, module_level)
         elif isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):

@@ -85,6 +85,8 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
     containers = _module_containers(facts)
     handlers = dict.fromkeys([*facts.path_operations, *facts.dependency_functions])
     for func in handlers:
+        if func not in facts.focused_functions:
+            continue  # reported inside the function
         rebound = _rebound_names(func)
         for node in func.own_nodes:
             if isinstance(node, ast.Global):
