@@ -62,25 +62,25 @@ def _run_checks(
         failures.append(("<project>", RuleFailure(rule.code, f"{type(error).__name__}: {error}")))
 
 
-# Project rules whose findings in a module rest only on that module's call sites and on what
-# its imports reach (resolution, call chains): after a change they need to look again only at
-# the modules importing the changed one, directly or not. They are also the costly ones: they
-# look at every call of the project.
-CALL_SITE_RULES = frozenset({"FAS903", "FAS904"})
+# Project rules that report in the module they look at, from that module and what its imports
+# reach (names resolved, call chains, dependency chains): after a change they need to look
+# again only at the changed modules and those importing them, directly or not. FAS903 and
+# FAS904 are the costly ones: they look at every call of the project.
+MODULE_SCOPED_RULES = frozenset({"FAS103", "FAS903", "FAS904", "FAS905"})
 
 
 class IncrementalProjectRules:
     """The project rules' findings, kept between runs on an index updated file by file.
 
     A run with a ``scope`` (the module names whose findings may have changed) runs the
-    call-site rules only on those modules and keeps their findings elsewhere; every other
+    module-scoped rules only on those modules and keeps their findings elsewhere; every other
     project rule runs on the whole index (they are cheap, and what they report can change
     anywhere: a duplicate route, a router no longer included)."""
 
     def __init__(self, rules: Iterable[Rule], settings: Settings | None = None) -> None:
         self.rules = project_rules(rules)
         self.settings = settings
-        # call-site rule code → path → findings, from the last run that looked at the path
+        # module-scoped rule code → path → findings, from the last run that looked at the path
         self._kept: dict[str, dict[str, list[Diagnostic]]] = {}
         self.failures: list[tuple[str, RuleFailure]] = []
 
@@ -92,7 +92,7 @@ class IncrementalProjectRules:
         failures: list[tuple[str, RuleFailure]] = []
         for rule in self.rules:
             checks = project_checks(rule)
-            if rule.code not in CALL_SITE_RULES:
+            if rule.code not in MODULE_SCOPED_RULES:
                 _run_checks(index, rule, checks, self.settings, found, failures)
                 continue
             kept = self._kept.get(rule.code)
@@ -116,8 +116,8 @@ class IncrementalProjectRules:
 
 
 class _ScopedModules(Mapping[str, ModuleSummary]):
-    """Every module for look-ups; only the scope's modules when iterated (what the call-site
-    rules iterate to find call sites)."""
+    """Every module for look-ups; only the scope's modules when iterated (what the module-scoped
+    rules iterate to find what to report)."""
 
     def __init__(self, modules: Mapping[str, ModuleSummary], scope: Collection[str]) -> None:
         self._modules = modules
@@ -137,7 +137,7 @@ class _ScopedModules(Mapping[str, ModuleSummary]):
 
 
 class _ScopedIndex:
-    """The index as a call-site rule sees it during a scoped run: everything of the real
+    """The index as a module-scoped rule sees it during a scoped run: everything of the real
     index (its caches included), but ``modules`` iterates the scope only."""
 
     def __init__(self, index: ProjectIndex, scope: Collection[str]) -> None:

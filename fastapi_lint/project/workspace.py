@@ -7,8 +7,8 @@ one summary. ``refresh`` answers which files' findings may have changed (the cha
 the modules importing them).
 
 ``check`` refreshes and runs the project rules again. After a change to some modules, the
-costly call-site rules look again only at those modules and, when the change touches what
-other modules read of them (names, imports, functions and their calls), at the modules
+costly module-scoped rules look again only at those modules and, when the change touches what
+other modules read of them (anything of its summary but positions), at the modules
 importing them, directly or through others (a call chain or a re-export passes through
 imports); the other project rules run whole. A change that only moves positions (a line
 typed above) leaves the importers to a later thorough check. Files coming or going, or
@@ -26,7 +26,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from enum import Enum
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -261,21 +262,27 @@ class WorkspaceIndex:
         return summary
 
 
-def _interface(summary: ModuleSummary) -> tuple[object, ...]:
-    """What the call-site rules read of a module when they check another one: its names,
-    and its functions and calls as a call chain passes through them (positions apart)."""
-    return (
-        summary.imports,
-        summary.star_imports,
-        summary.defined,
-        summary.exported,
-        summary.is_package,
-        tuple(
-            (f.qualname, f.is_async, f.is_generator, f.plain, tuple(n for n, _ in f.blocking))
-            for f in summary.functions
-        ),
-        tuple((c.caller, c.target, c.offloaded) for c in summary.calls),
-    )
+def _interface(summary: ModuleSummary) -> object:
+    """The summary apart from positions (lines and columns are its only integers): what the
+    module-scoped rules read of a module when they check another one (the digest of its
+    text apart)."""
+    return _without_positions(replace(summary, digest=""))
+
+
+def _without_positions(value: object) -> object:
+    if isinstance(value, bool | str | float | Enum) or value is None:
+        return value
+    if isinstance(value, int):
+        return None
+    if is_dataclass(value) and not isinstance(value, type):
+        return tuple(_without_positions(getattr(value, f.name)) for f in fields(value))
+    if isinstance(value, dict):
+        return tuple((k, _without_positions(v)) for k, v in sorted(value.items()))
+    if isinstance(value, frozenset | set):
+        return tuple(sorted(map(repr, value)))
+    if isinstance(value, tuple | list):
+        return tuple(_without_positions(v) for v in value)
+    return repr(value)
 
 
 class _ImportTable:
