@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from fastapi_lint import __version__, refactor_cli
+from fastapi_lint.cache import CACHE_DIR_ENV, ResultCache, cached_project_check
 from fastapi_lint.config import (
     ConfigError,
     Settings,
@@ -160,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes (default: one per CPU)",
     )
+    check.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the results of unchanged files in DIR and reuse them (also "
+        f"{CACHE_DIR_ENV} or cache-dir in [tool.fastapi-lint]); off by default: the checker "
+        "writes nothing it is not asked to",
+    )
+    check.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the result cache"
+    )
     check.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
 
     rules = commands.add_parser(
@@ -259,6 +272,18 @@ def _settings(args: argparse.Namespace) -> Settings:
         from dataclasses import replace
 
         settings = replace(settings, respect_gitignore=False)
+    return _with_cache_dir(args, settings)
+
+
+def _with_cache_dir(args: argparse.Namespace, settings: Settings) -> Settings:
+    """--no-cache, else --cache-dir, else the environment, else the configuration."""
+    from dataclasses import replace
+
+    if getattr(args, "no_cache", False):
+        return replace(settings, cache_dir=None)
+    given = getattr(args, "cache_dir", None) or os.environ.get(CACHE_DIR_ENV) or None
+    if given is not None:
+        return replace(settings, cache_dir=Path(given).resolve())
     return settings
 
 
@@ -275,7 +300,14 @@ def _check(args: argparse.Namespace) -> int:
         mode = FixMode(write=args.fix and not args.diff, diff=args.diff, unsafe=args.unsafe_fixes)
     if any(p.is_dir() for p in paths) and project_rules(settings.enabled_rules):
         # a directory run: the project index is built and the project rules run too
-        reports = check_project(paths, settings, mode, args.jobs, force_exclude=args.force_exclude)
+        def run() -> list[FileReport]:
+            return check_project(paths, settings, mode, args.jobs, force_exclude=args.force_exclude)
+
+        cache = ResultCache.open(settings) if mode is None else None
+        if cache is not None:
+            reports = cached_project_check(cache, paths, settings, args.force_exclude, run)
+        else:
+            reports = run()
         return _report(args, reports, sys.stdout, sys.stderr)
     files = list(discover_files(paths, settings, force_exclude=args.force_exclude))
     reports = list(check_files(files, settings, mode, args.jobs))

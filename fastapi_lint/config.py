@@ -50,6 +50,7 @@ TOP_LEVEL_KEYS = (
     "exclude",
     "extend-exclude",
     "respect-gitignore",
+    "cache-dir",
 )
 
 
@@ -69,6 +70,8 @@ class Settings:
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
+    # where unchanged files' results are kept between runs; None: no cache (the default)
+    cache_dir: Path | None = None
 
     @cached_property
     def enabled_rules(self) -> tuple[Rule, ...]:
@@ -243,6 +246,10 @@ def settings_from_table(
             if not isinstance(value, bool):
                 raise ConfigError(f"`{key}` must be true or false, not {value!r}")
             values["respect_gitignore"] = value
+        elif key == "cache-dir":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"`{key}` must be a directory path, not {value!r}")
+            values["cache_dir"] = root / value  # relative to the configuration file
     values["rule_options"] = _rule_options(options)
     return Settings(**values)
 

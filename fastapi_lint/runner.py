@@ -12,11 +12,13 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from fastapi_lint.cache import FileEntry, ResultCache, bytes_digest, cached_report
 from fastapi_lint.config import Settings
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import CheckResult, ParseError, RuleFailure, check_text, fix_text
 from fastapi_lint.files import display_path, module_name_for, relative_to_root
-from fastapi_lint.source import SourceText, decode_source
+from fastapi_lint.rules import Rule
+from fastapi_lint.source import DecodedSource, SourceText, decode_source
 
 if TYPE_CHECKING:
     from fastapi_lint.project.summary import ModuleSummary
@@ -53,8 +55,13 @@ Summariser = Callable[[Path, str, "CheckResult"], "ModuleSummary | None"]
 
 
 def check_file(
-    path: Path, settings: Settings, mode: FixMode | None, summariser: Summariser | None = None
+    path: Path,
+    settings: Settings,
+    mode: FixMode | None,
+    summariser: Summariser | None = None,
+    cache: ResultCache | None = None,
 ) -> FileReport:
+    """Check one file; with a ``cache`` (and no fixing), keep what the check gave there."""
     shown = display_path(path)
     report = FileReport(shown)
     try:
@@ -62,21 +69,31 @@ def check_file(
     except OSError as error:
         report.io_error = error.strerror or str(error)
         return report
-    decoded = decode_source(data)
-    if decoded.error is not None:  # the interpreter would refuse it too
-        report.parse_error = decoded.error
+    if mode is not None:
+        return _fix_bytes(path, report, data, settings, mode, summariser)
+    report = _check_bytes(path, shown, data, settings, summariser)
+    if cache is not None and not report.failures:
+        entry = FileEntry(
+            bytes_digest(data), True, tuple(report.diagnostics), report.parse_error, report.summary
+        )
+        cache.store(path, shown, module_name_for(path), entry)
+    return report
+
+
+def _fix_bytes(
+    path: Path,
+    report: FileReport,
+    data: bytes,
+    settings: Settings,
+    mode: FixMode,
+    summariser: Summariser | None,
+) -> FileReport:
+    shown = report.path
+    prepared = _prepared(path, report, data, settings)
+    if prepared is None:
         return report
-    rules = settings.rules_for_path(relative_to_root(path, settings.root))
-    module_name = module_name_for(path)
+    decoded, rules, module_name = prepared
     try:
-        if mode is None:
-            result = check_text(decoded.text, shown, rules, settings, module_name=module_name)
-            report.diagnostics = result.diagnostics
-            report.failures = result.failures
-            report.source = SourceText(decoded.text)
-            if summariser is not None:
-                report.summary = summariser(path, decoded.text, result)
-            return report
         fixed = fix_text(
             decoded.text, shown, rules, settings, unsafe=mode.unsafe, module_name=module_name
         )
@@ -97,6 +114,40 @@ def check_file(
     return report
 
 
+def _prepared(
+    path: Path, report: FileReport, data: bytes, settings: Settings
+) -> tuple[DecodedSource, Sequence[Rule], str | None] | None:
+    """The text, rules and module name to check a file with; None (and the reason in the
+    report) when its bytes do not decode."""
+    decoded = decode_source(data)
+    if decoded.error is not None:  # the interpreter would refuse it too
+        report.parse_error = decoded.error
+        return None
+    rules = settings.rules_for_path(relative_to_root(path, settings.root))
+    return decoded, rules, module_name_for(path)
+
+
+def _check_bytes(
+    path: Path, shown: str, data: bytes, settings: Settings, summariser: Summariser | None
+) -> FileReport:
+    report = FileReport(shown)
+    prepared = _prepared(path, report, data, settings)
+    if prepared is None:
+        return report
+    decoded, rules, module_name = prepared
+    try:
+        result = check_text(decoded.text, shown, rules, settings, module_name=module_name)
+    except ParseError as error:
+        report.parse_error = str(error)
+        return report
+    report.diagnostics = result.diagnostics
+    report.failures = result.failures
+    report.source = SourceText(decoded.text)
+    if summariser is not None:
+        report.summary = summariser(path, decoded.text, result)
+    return report
+
+
 def _unified_diff(before: str, after: str, path: str) -> str:
     return "".join(
         difflib.unified_diff(
@@ -108,21 +159,35 @@ def _unified_diff(before: str, after: str, path: str) -> str:
     )
 
 
-def _check_chunk(args: tuple[list[str], Settings, FixMode | None]) -> list[FileReport]:
-    paths, settings, mode = args
-    return [check_file(Path(p), settings, mode) for p in paths]
+_Chunk = tuple[list[str], Settings, FixMode | None, ResultCache | None]
+
+
+def _check_chunk(args: _Chunk) -> list[FileReport]:
+    paths, settings, mode, cache = args
+    return [check_file(Path(p), settings, mode, cache=cache) for p in paths]
 
 
 def check_files(
     paths: Sequence[Path], settings: Settings, mode: FixMode | None, jobs: int | None = None
 ) -> Iterator[FileReport]:
-    """Reports in the order of ``paths``."""
-    chunks = [
-        ([str(p) for p in paths[i : i + CHUNK_SIZE]], settings, mode)
-        for i in range(0, len(paths), CHUNK_SIZE)
+    """Reports in the order of ``paths``; with a cache in the settings, unchanged files are
+    answered from it (not when fixing)."""
+    cache = ResultCache.open(settings) if mode is None else None
+    found: dict[int, FileReport] = {}
+    if cache is not None:
+        for position, path in enumerate(paths):
+            report = cached_report(cache, path, display_path(path), module_name_for(path))
+            if report is not None:
+                found[position] = report
+    pending = [p for position, p in enumerate(paths) if position not in found]
+    chunks: list[_Chunk] = [
+        ([str(p) for p in pending[i : i + CHUNK_SIZE]], settings, mode, cache)
+        for i in range(0, len(pending), CHUNK_SIZE)
     ]
-    for reports in parallel_map(_check_chunk, chunks, len(paths), jobs):
-        yield from reports
+    results = parallel_map(_check_chunk, chunks, len(pending), jobs)
+    checked = (report for reports in results for report in reports)
+    for position in range(len(paths)):
+        yield found[position] if position in found else next(checked)
 
 
 def parallel_map(
