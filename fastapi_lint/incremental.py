@@ -1231,9 +1231,16 @@ def _moved(diagnostic: Diagnostic, first: int, old_last: int, delta: int) -> Dia
     start, end = move(diagnostic.start), move(diagnostic.end)
     if start is None or end is None:
         return None
-    message = _moved_message(diagnostic.message, move)
-    if message is None:
-        return None
+    message = diagnostic.message
+    if "line" in message:
+        moved_message = _moved_message(message, move)
+        if moved_message is None:
+            return None
+        message = moved_message
+    if not diagnostic.related and diagnostic.fix is None:  # most findings: no copy by name
+        if start is diagnostic.start and end is diagnostic.end and message == diagnostic.message:
+            return diagnostic
+        return Diagnostic(diagnostic.code, message, start, end, diagnostic.severity)
     related: list[Related] = []
     for item in diagnostic.related:
         if item.path is not None:
