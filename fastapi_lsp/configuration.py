@@ -59,6 +59,7 @@ def register(server: FastAPILintServer) -> None:
         ls.resolver.workspace_roots = _paths(list(ls.workspace.folders))
         ls.resolver.invalidate()
         ls.schedule_all()
+        project.settings_changed(ls)  # a new folder gets its index
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(
@@ -83,6 +84,7 @@ def register(server: FastAPILintServer) -> None:
             and any(Path(path).resolve().is_relative_to(p) for p in projects)
         ]
         ls.schedule_many(affected)
+        project.settings_changed(ls)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: FastAPILintServer, params: None) -> None:
@@ -110,6 +112,7 @@ def register(server: FastAPILintServer) -> None:
             return
         ls.resolver.set_client(settings)
         ls.schedule_all()
+        project.settings_changed(ls)
 
 
 def _paths(uris: list[str]) -> list[Path]:

@@ -39,7 +39,7 @@ from fastapi_lint.project.workspace import Progress, WorkspaceIndex
 from fastapi_lint.rules import all_rules
 from fastapi_lsp.analysis import Analysis
 from fastapi_lsp.convert import to_lsp_diagnostics
-from fastapi_lsp.routes import open_texts, workspace_indexes
+from fastapi_lsp.routes import open_texts, watch_support, workspace_indexes
 from fastapi_lsp.server import FastAPILintServer
 
 logger = logging.getLogger(__name__)
@@ -312,12 +312,18 @@ def document_changed(ls: FastAPILintServer, *, debounce: bool) -> None:
 
 def document_saved(ls: FastAPILintServer) -> None:
     """A document was saved: without a file watcher, the disk is looked at again then."""
-    project_findings(ls).schedule(delay=0.0, disk=not _watch_support(ls))
+    project_findings(ls).schedule(delay=0.0, disk=not watch_support(ls))
 
 
 def document_closed(ls: FastAPILintServer, uri: str) -> None:
     """The file's text is the disk's again."""
     project_findings(ls).forget(uri)
+    project_findings(ls).schedule(delay=0.0)
+
+
+def settings_changed(ls: FastAPILintServer) -> None:
+    """Settings or workspace folders changed: rule options may differ, a new folder needs
+    its index."""
     project_findings(ls).schedule(delay=0.0)
 
 
@@ -330,12 +336,6 @@ def _path_of(document: TextDocument) -> str | None:
     if not document.uri.startswith("file:") or not document.path.endswith(".py"):
         return None
     return Path(document.path).resolve().as_posix()
-
-
-def _watch_support(ls: FastAPILintServer) -> bool:
-    workspace = ls.client_capabilities.workspace
-    watched = workspace.did_change_watched_files if workspace else None
-    return bool(watched and watched.dynamic_registration)
 
 
 def _progress_support(ls: FastAPILintServer) -> bool:

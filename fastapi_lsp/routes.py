@@ -7,9 +7,9 @@ use it for a route list or a "go to route" picker. The same routes are workspace
 (``GET /api/users/{user_id}``, filtered by the query) and, in the file of their handler,
 document symbols.
 
-Each workspace folder (the root when there is none) has a ``WorkspaceIndex``: the first
-request builds it in a worker thread; later requests refresh only the files that changed on
-disk or in the editor.
+Each workspace folder (the root when there is none) has a ``WorkspaceIndex``, built when the
+server starts (``project_findings``); a request refreshes the files that changed in the
+editor, and on disk unless the client watches the files for the server.
 """
 
 from __future__ import annotations
@@ -87,8 +87,11 @@ RouteItem = tuple[str, str, str, str, types.Range]  # method, full path, handler
 async def resolved_routes(ls: FastAPILintServer) -> list[RouteItem]:
     """Every route of the workspace with a known full path, the index refreshed first."""
     found: list[RouteItem] = []
+    # a client watching the files for the server has the disk's changes looked at as they
+    # come (see ``project_findings``); walking a large project per request would cost more
+    disk = not watch_support(ls)
     for workspace in workspace_indexes(ls):
-        await asyncio.to_thread(workspace.refresh, open_texts(ls))
+        await asyncio.to_thread(workspace.refresh, open_texts(ls), disk=disk)
         found.extend(route_items(ls, workspace.index.routes))
     return found
 
@@ -134,6 +137,12 @@ def route_items(ls: FastAPILintServer, entries: list[RouteEntry]) -> list[RouteI
         name = entry.route.handler.replace(".<locals>", "")
         items.extend((method, entry.path, name, uri, range_) for method in entry.methods)
     return items
+
+
+def watch_support(ls: FastAPILintServer) -> bool:
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    return bool(watched and watched.dynamic_registration)
 
 
 def _range_json(range_: types.Range) -> dict[str, dict[str, int]]:
