@@ -89,10 +89,24 @@ def time_index(project: Path, jobs: int, runs: int) -> dict[str, Any]:
     return {**repeat(runs, once), **facts}
 
 
-def time_check(project: Path, jobs: int, runs: int, *, named_files: bool) -> dict[str, Any]:
+def time_check(
+    project: Path,
+    jobs: int,
+    runs: int,
+    *,
+    named_files: bool,
+    cache_dir: Path | None = None,
+    fill: bool = True,
+) -> dict[str, Any]:
+    """``fastapi-lint check``; with ``cache_dir``, warm: an untimed run first fills the cache
+    (unless ``fill`` is false: the cache is already filled)."""
     targets = sorted(str(p.relative_to(project)) for p in project.rglob("*.py"))
     argv = [sys.executable, "-m", "fastapi_lint", "check", "--exit-zero", "-q"]
     argv += ["--jobs", str(jobs), "--statistics", *(targets if named_files else ["."])]
+    if cache_dir is not None:
+        argv += ["--cache-dir", str(cache_dir)]
+        if fill:
+            timed(argv, project)
 
     def once() -> float:
         seconds, result = timed(argv, project)
@@ -101,6 +115,23 @@ def time_check(project: Path, jobs: int, runs: int, *, named_files: bool) -> dic
         return seconds
 
     return repeat(runs, once)
+
+
+def time_warm(project: Path, jobs: int, runs: int) -> dict[str, Any]:
+    """The directory run with a result cache: unchanged, then after appending a function to
+    one module (which is checked again, the project rules run again on cached summaries)."""
+    with tempfile.TemporaryDirectory(prefix="fastapi-lint-results-") as results:
+        cache = Path(results)
+        warm = time_check(project, jobs, runs, named_files=False, cache_dir=cache)
+        module = (sorted(project.rglob("*_endpoints.py")) or sorted(project.rglob("*.py")))[0]
+        original = module.read_bytes()
+        module.write_bytes(original + b"\n\nasync def _edited():\n    return None\n")
+        try:
+            changed = time_check(project, jobs, 1, named_files=False, cache_dir=cache, fill=False)
+        finally:
+            module.write_bytes(original)
+    changed["file"] = module.relative_to(project).as_posix()
+    return {"check_directory_warm_cache": warm, "check_directory_one_file_changed": changed}
 
 
 def time_peer(project: Path, cache: Path, runs: int) -> dict[str, Any] | None:
@@ -179,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 report["check_named_files_no_index"] = time_check(
                     project, args.jobs, args.runs, named_files=True
                 )
+                log("timing warm runs (a result cache), then one after a one-file change")
+                report.update(time_warm(project, args.jobs, args.runs))
             if not (args.no_peer or args.change_only):
                 log("timing fastapi-lsp check")
                 report["fastapi_lsp_check"] = time_peer(project, args.cache_dir, args.runs)
