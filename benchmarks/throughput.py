@@ -619,6 +619,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="also time every corpus with --jobs 1, for comparison",
     )
     parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="also time warm runs: --cache-dir with a fresh directory, filled by the warm-up "
+        "run (at least one)",
+    )
+    parser.add_argument(
         "--select", metavar="CODES", help="pass --select CODES to the checker (default: none)"
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
@@ -691,6 +697,13 @@ def benchmark(args: argparse.Namespace) -> int:
         else:
             log("warning: the checker has no --jobs option; skipping the single-process runs")
 
+    warm_cache: Path | None = None
+    if args.warm:
+        if "--cache-dir" not in help_text:
+            raise BenchmarkError("the checker has no --cache-dir option: no warm runs")
+        warm_cache = Path(tempfile.mkdtemp(prefix="fastapi-lint-results-"))
+        modes.append(("warm cache", [*default_extra, "--cache-dir", str(warm_cache)]))
+
     environment: dict[str, Any] = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "fastapi-lint": cli_version(checker),
@@ -706,10 +719,19 @@ def benchmark(args: argparse.Namespace) -> int:
         "corpus": ", ".join(c.entry.label for c in corpora),
     }
     measurements = [
-        measure(c, checker, mode, mode_extra, args.runs, args.warmup)
+        measure(
+            c,
+            checker,
+            mode,
+            mode_extra,
+            args.runs,
+            max(args.warmup, 1) if mode == "warm cache" else args.warmup,
+        )
         for mode, mode_extra in modes
         for c in corpora
     ]
+    if warm_cache is not None:
+        shutil.rmtree(warm_cache, ignore_errors=True)
     environment["load average at end"] = load_average()
     print(markdown(environment, corpora, measurements), end="")
 
