@@ -90,15 +90,17 @@ class ProjectFindings:
         for timer in (self._timer, self._idle):
             if timer is not None:
                 timer.cancel()
+        if not thorough:
+            # a change waits for a pause in the changes that is long compared with what a
+            # check costs: checking a large module holds the interpreter for a while, which
+            # the module analysis of the next keystrokes would share
+            delay += QUIET_FACTOR * self._cost
         self._timer = asyncio.ensure_future(self._after(delay))
 
     async def _after(self, delay: float) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             if delay:
-                # a change waits for a pause in the changes that is long compared with
-                # what a check costs: checking a large module holds the interpreter for
-                # a while, which the module analysis of the next keystrokes would share
-                await asyncio.sleep(delay + QUIET_FACTOR * self._cost)
+                await asyncio.sleep(delay)
             while any(not task.done() for task in self.ls.pending.values()):
                 await asyncio.sleep(0.02)  # the module analyses of the change come first
             if self._running is not None and not self._running.done():
