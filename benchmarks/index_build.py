@@ -11,9 +11,12 @@ On litellm's ``proxy`` package (pinned in ``corpus.py``; every ``.py`` file unde
 4. ``fastapi-lsp check DIR`` (the Rust peer, installed from the package index into a
    virtual environment of the cache), unless ``--no-peer``;
 
-and, in this process, the work the language server does when one file changes: summarise
-the file again, replace its summary and rebuild the route table (timed apart from running
-every project rule again on the updated index).
+and, in this process, the work a one-file change costs: summarise the file again, replace its
+summary and rebuild the route table (timed apart from running every project rule again on
+the updated index); and the language server's checks (``WorkspaceIndex.check``): the first,
+then after an edit of an open document the quick check and the thorough one. With
+``--server-rss``, only the language server's resident memory once it has indexed the
+project as its workspace, and after opening its largest module.
 
 The proxy package is copied (with ``litellm/__init__.py``, so that module names stay
 ``litellm.proxy.…`` and imports between its modules resolve) into a temporary project with
@@ -25,6 +28,7 @@ Run ``python benchmarks/index_build.py --help``; see ``benchmarks/README.md``.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import shutil
@@ -145,7 +149,10 @@ def time_peer(project: Path, cache: Path, runs: int) -> dict[str, Any] | None:
 
 
 def time_one_file_change(project: Path, jobs: int) -> dict[str, Any]:
-    """What the server does on a change: one summary again, the route table, the rules."""
+    """What a change costs: the index and project rules as the command line has them (one
+    summary again, the route table, every project rule again), and the language server's
+    path (``WorkspaceIndex.check``: the open document summarised again, the project rules
+    again where the change can matter)."""
     from fastapi_lint.config import Settings
     from fastapi_lint.project.build import build_index, scope_for, summarise_file
     from fastapi_lint.project.checking import run_project_rules
@@ -176,10 +183,143 @@ def time_one_file_change(project: Path, jobs: int) -> dict[str, Any]:
         report[label] = {
             "file": Path(path).relative_to(root).as_posix(),
             "lines": lines,
-            "reindex_and_route_table_ms": round(statistics.median(reindex) * 1000, 1),
-            "project_rules_ms": round(statistics.median(rules_run) * 1000, 1),
+            "reindex_and_route_table_ms": ms(statistics.median(reindex)),
+            "project_rules_ms": ms(statistics.median(rules_run)),
+        }
+    report["server"] = time_server_checks(root, list(picks.items()))
+    return report
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def time_server_checks(root: Path, picks: list[tuple[str, str]]) -> dict[str, Any]:
+    """The language server's checks: the first (index built in worker processes, every
+    project rule), then for each file, opened in the editor: an edit within a line (the
+    quick check after the debounce: that module again), a line typed in a function body
+    near the middle of the module (positions below it move: the quick check, then the
+    thorough one after a pause, which also looks at the modules importing it), and the
+    same change with every project rule run again instead."""
+    from fastapi_lint.config import Settings
+    from fastapi_lint.project.checking import run_project_rules
+    from fastapi_lint.project.workspace import WorkspaceIndex
+    from fastapi_lint.rules import all_rules
+
+    settings = Settings(root=root, respect_gitignore=False)
+    rules = all_rules()
+    workspace = WorkspaceIndex(root, settings)
+    start = time.perf_counter()
+    workspace.check(rules, settings)
+    report: dict[str, Any] = {"first_check_s": round(time.perf_counter() - start, 2)}
+    for label, path in picks:
+        text = Path(path).read_text("utf-8")
+        lines = text.splitlines(keepends=True)
+        at, indent = statement_in_a_body_near_middle(text)
+        workspace.check(rules, settings, {path: text}, disk=False)  # opened
+        in_line: list[tuple[float, float]] = []
+        new_line: list[tuple[float, float]] = []
+        thorough: list[tuple[float, float]] = []
+        whole: list[tuple[float, float]] = []
+
+        def check(text: str, *, thorough: bool, path: str = path) -> tuple[float, float]:
+            return timed_call(
+                lambda: workspace.check(
+                    rules, settings, {path: text}, disk=False, thorough=thorough
+                )
+            )
+
+        for n in range(5):
+            check(text, thorough=True)  # each round from the file as it is
+            in_line.append(check(text.rstrip("\n") + f"  # {n}\n", thorough=False))
+            typed = "".join([*lines[:at], f"{indent}edit_{n} = {n}\n", *lines[at:]])
+            new_line.append(check(typed, thorough=False))
+            thorough.append(check(typed, thorough=True))
+            # what the same change costs with every project rule run again on the index
+            workspace.refresh({path: typed.replace("edit_", "again_")}, disk=False)
+            whole.append(timed_call(lambda: run_project_rules(workspace.index, rules, settings)))
+        workspace.check(rules, settings, {}, disk=False)  # closed
+        report[label] = {
+            "file": Path(path).relative_to(root).as_posix(),
+            "quick_check_edit_within_a_line_ms": medians(in_line),
+            "quick_check_line_typed_ms": medians(new_line),
+            "thorough_check_after_the_pause_ms": medians(thorough),
+            "every_project_rule_again_ms": medians(whole),
         }
     return report
+
+
+def timed_call(call: Callable[[], object]) -> tuple[float, float]:
+    """Wall and processor seconds of one call (this process only: on a loaded machine the
+    processor time says what the work itself costs)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    call()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def medians(runs: list[tuple[float, float]]) -> dict[str, float]:
+    return {
+        "wall": ms(statistics.median(w for w, _ in runs)),
+        "cpu": ms(statistics.median(c for _, c in runs)),
+    }
+
+
+def statement_in_a_body_near_middle(text: str) -> tuple[int, str]:
+    """Where a line typed in a function body near the middle of the module goes: the index
+    of the line starting the body's first statement, and its indentation."""
+    functions = [
+        node
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    middle = text.count("\n") // 2
+    nearest = min(functions, key=lambda f: abs(f.body[0].lineno - middle))
+    first = nearest.body[0]
+    return first.lineno - 1, " " * first.col_offset
+
+
+def server_rss(project: Path) -> dict[str, Any]:
+    """The language server's resident memory with the project as its workspace: after the
+    first index and project check (a ``fastapi-lint/routes`` request waits for them), and
+    after opening the largest module."""
+    from server_latency import Client
+
+    client = Client([sys.executable, "-m", "fastapi_lsp"])
+    try:
+        before = client.rss_kib()
+        start = time.perf_counter()
+        client.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": project.as_uri(),
+                "workspaceFolders": [{"uri": project.as_uri(), "name": project.name}],
+                "capabilities": {"general": {"positionEncodings": ["utf-16"]}},
+                "initializationOptions": {"debounce-ms": 0},
+            },
+        )
+        client.send("initialized", {})
+        routes = client.request("fastapi-lint/routes", {})
+        indexed_s = time.perf_counter() - start
+        indexed = client.rss_kib()
+        largest = max(project.rglob("*.py"), key=lambda p: p.stat().st_size)
+        uri = largest.resolve().as_uri()
+        text = largest.read_text("utf-8")
+        item = {"uri": uri, "languageId": "python", "version": 1, "text": text}
+        client.send("textDocument/didOpen", {"textDocument": item})
+        client.wait_published(uri, 1)
+        client.request("fastapi-lint/routes", {})  # the project check of the open document
+        opened = client.rss_kib()
+    finally:
+        client.close()
+    return {
+        "rss_at_start_mib": round(before / 1024),
+        "index_ready_s": round(indexed_s, 1),
+        "routes": len(routes),
+        "rss_after_indexing_mib": round(indexed / 1024),
+        "rss_after_opening_largest_mib": round(opened / 1024),
+        "largest": largest.relative_to(project).as_posix(),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -189,6 +329,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--no-peer", action="store_true", help="skip fastapi-lsp")
     parser.add_argument("--change-only", action="store_true", help="time only the one-file change")
+    parser.add_argument(
+        "--server-rss",
+        action="store_true",
+        help="only the language server's memory with the project as its workspace",
+    )
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
     try:
@@ -200,7 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "cpus": os.cpu_count(),
                 "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
             }
-            if not args.change_only:
+            if args.server_rss:
+                log("starting the language server on the project")
+                report["server_rss"] = server_rss(project)
+            elif not args.change_only:
                 log("timing the index alone")
                 report["index_only"] = time_index(project, args.jobs, args.runs)
                 log("timing fastapi-lint check on the directory, then on the files named")
@@ -212,11 +360,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 log("timing warm runs (a result cache), then one after a one-file change")
                 report.update(time_warm(project, args.jobs, args.runs))
-            if not (args.no_peer or args.change_only):
+            if not (args.no_peer or args.change_only or args.server_rss):
                 log("timing fastapi-lsp check")
                 report["fastapi_lsp_check"] = time_peer(project, args.cache_dir, args.runs)
-            log("timing a one-file change")
-            report["one_file_change"] = time_one_file_change(project, args.jobs)
+            if not args.server_rss:
+                log("timing a one-file change")
+                report["one_file_change"] = time_one_file_change(project, args.jobs)
     except BenchmarkError as error:
         print(f"index_build.py: {error}", file=sys.stderr)
         return 2
