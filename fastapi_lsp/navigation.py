@@ -35,13 +35,13 @@ from fastapi_lint.project.summary import ModuleSummary, Span, content_digest
 from fastapi_lint.project.workspace import WorkspaceIndex
 from fastapi_lint.source import SourceText
 from fastapi_lsp.convert import from_lsp_position, to_lsp_range
-from fastapi_lsp.routes import open_texts, workspace_indexes
+from fastapi_lsp.routes import open_texts, watch_support, workspace_indexes
 from fastapi_lsp.server import FastAPILintServer
 
 _TABLES: weakref.WeakKeyDictionary[FastAPILintServer, SiteTable] = weakref.WeakKeyDictionary()
 # A hover, the code lenses and the inlay hints of a document come in a burst: the index is
-# looked over once for them (a refresh lists and stats every file of the project: ~0.3-0.5 s
-# on litellm's proxy), unless the document itself changed since.
+# looked over once for them (a refresh that looks at the disk lists and stats every file of
+# the project: ~0.3-0.5 s on litellm's proxy), unless the document itself changed since.
 REFRESH_EVERY = 1.0  # seconds
 _REFRESHED: weakref.WeakKeyDictionary[FastAPILintServer, dict[int, float]] = (
     weakref.WeakKeyDictionary()
@@ -88,6 +88,7 @@ async def document_project(ls: FastAPILintServer, uri: str) -> DocumentProject |
     text = document.source
     digest = content_digest(text)
     refreshed = _REFRESHED.setdefault(ls, {})
+    disk = not watch_support(ls)
     try:
         workspaces = workspace_indexes(ls)
     except ConfigError:
@@ -96,7 +97,8 @@ async def document_project(ls: FastAPILintServer, uri: str) -> DocumentProject |
         known = workspace.index.summaries.get(path)
         recent = time.monotonic() - refreshed.get(id(workspace), float("-inf")) < REFRESH_EVERY
         if not (recent and known is not None and known.digest == digest):
-            await asyncio.to_thread(workspace.refresh, open_texts(ls))
+            # a client watching the files has the disk's changes looked at as they come
+            await asyncio.to_thread(workspace.refresh, open_texts(ls), disk=disk)
             refreshed[id(workspace)] = time.monotonic()
         summary = workspace.index.summaries.get(path)
         if summary is not None:
