@@ -79,7 +79,10 @@ class NameResolver:
         self._comprehension_targets: set[ast.AST] = set()
         self._any_comprehension_name: set[str] = set()
         self._module_counts: Counter[str] | None = None
+        self._qualified: dict[ast.AST, str | None] = {}
         self._collect()
+        # a name no scope imports and no builtin has resolves to nothing, wherever it is read
+        self._resolvable = {n for table in self._imports.values() for n in table} | BUILTIN_NAMES
 
     def _collect(self) -> None:
         for node in self._walk.scope_of:
@@ -190,7 +193,7 @@ class NameResolver:
 
     def resolve_name(self, name: str, at: ast.AST) -> str | None:
         """The qualified name ``name`` refers to at ``at``, or None for a local/unknown name."""
-        if self.comprehension_binds(name, at):
+        if name not in self._resolvable or self.comprehension_binds(name, at):
             return None
         for scope in self.scope_chain(at):
             binding = self._imports.get(scope, {}).get(name)
@@ -224,6 +227,13 @@ class NameResolver:
     def qualified_name(self, expr: ast.AST) -> str | None:
         """``requests.get`` → ``"requests.get"`` whatever the import spelling; None when the
         expression is not a dotted name rooted in an import or a builtin."""
+        # rules ask the same callee many times; the tables it is read from never change
+        if expr in self._qualified:
+            return self._qualified[expr]
+        qualified = self._qualified[expr] = self._qualify(expr)
+        return qualified
+
+    def _qualify(self, expr: ast.AST) -> str | None:
         parts: list[str] = []
         node = expr
         while isinstance(node, ast.Attribute):
