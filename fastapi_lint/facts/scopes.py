@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import cached_property
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 ScopeNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef | ast.Module
@@ -41,11 +42,13 @@ class FunctionInfo:
     def yields(self) -> list[ast.Yield | ast.YieldFrom]:
         return [n for n in self.own_nodes if isinstance(n, ast.Yield | ast.YieldFrom)]
 
-    @property
+    # asked of every function by many rules and the index: computed once, after the walk
+    # that fills ``own_nodes`` has finished
+    @cached_property
     def is_generator(self) -> bool:
         return any(isinstance(n, ast.Yield | ast.YieldFrom) for n in self.own_nodes)
 
-    @property
+    @cached_property
     def awaits(self) -> bool:
         """True when the body suspends: ``await``, ``async for``, ``async with`` or an async
         comprehension."""
@@ -156,7 +159,10 @@ def walk_module(tree: ast.Module) -> ModuleWalk:
             context[node] = (func, class_name, prefix)
 
         children: list[ast.AST] = []
-        for name in node._fields:
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = _child_fields(kind)
+        for name in fields:
             value = getattr(node, name, None)
             if isinstance(value, list):
                 children.extend(
@@ -172,6 +178,33 @@ def walk_module(tree: ast.Module) -> ModuleWalk:
             stack.append(sub_node)
 
     return ModuleWalk(parents, functions, function_of_node, scope_of, module_nodes)
+
+
+# Fields that never hold a node to visit: names and flags (strings, numbers) and the shared
+# singletons above (`ctx`, `op`, `ops`). Leaving them out of the loop changes nothing it finds.
+_SCALAR_FIELDS = frozenset(
+    {
+        "ctx", "op", "ops", "id", "attr", "arg", "kind", "type_comment", "asname", "module",
+        "level", "conversion", "is_async", "simple",
+    }
+)  # fmt: skip
+# `name` is a string in these (but a `Name` node in 3.12's `type X = ...`); `Constant.value`
+# is the constant itself
+_SCALAR_IN: dict[type[ast.AST], frozenset[str]] = {
+    **dict.fromkeys(
+        (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler, ast.alias),
+        frozenset({"name"}),
+    ),
+    **dict.fromkeys((ast.MatchAs, ast.MatchStar), frozenset({"name"})),
+    ast.Constant: frozenset({"value"}),
+}
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node class that may hold child nodes."""
+    skipped = _SCALAR_FIELDS | _SCALAR_IN.get(kind, frozenset())
+    return tuple(name for name in kind._fields if name not in skipped)
 
 
 def _push_function_children(
