@@ -67,6 +67,8 @@ def test_lines_follow_a_full_change() -> None:
     document = Document(
         "file:///t.py", source="a\nb\n", sync_kind=types.TextDocumentSyncKind.Incremental
     )
-    assert document.lines == ("a\n", "b\n")
+    before: tuple[str, ...] = document.lines
+    assert before == ("a\n", "b\n")
     document.apply_change(types.TextDocumentContentChangeWholeDocument(text="x\ry\r\nz"))
-    assert document.lines == ("x\r", "y\r\n", "z")
+    after: tuple[str, ...] = document.lines
+    assert after == ("x\r", "y\r\n", "z")
