@@ -40,7 +40,7 @@ from fastapi_lint.output import (
 from fastapi_lint.project.checking import check_project, project_rules
 from fastapi_lint.routes_cli import add_routes_parser, run_routes
 from fastapi_lint.rules import all_rules, get_rule, rule_by_name
-from fastapi_lint.runner import FileReport, FixMode, check_files
+from fastapi_lint.runner import FileReport, FixMode, check_files, collect_garbage_rarely
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -295,6 +295,7 @@ def _check(args: argparse.Namespace) -> int:
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or directory")
+    collect_garbage_rarely()
     mode = None
     if args.fix or args.diff:
         mode = FixMode(write=args.fix and not args.diff, diff=args.diff, unsafe=args.unsafe_fixes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import gc
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -188,6 +189,17 @@ def check_files(
     checked = (report for reports in results for report in reports)
     for position in range(len(paths)):
         yield found[position] if position in found else next(checked)
+
+
+def collect_garbage_rarely() -> None:
+    """For a command-line run, not a long-lived process. A check allocates millions of syntax
+    nodes and facts that live until their file is done, with few reference cycles among them:
+    the collector's default thresholds walk them again and again (about a tenth of a check's
+    CPU time on litellm's proxy package). What is imported so far is frozen out of its passes,
+    and young objects are collected every 50,000 allocations instead of 700. Worker processes
+    forked afterwards inherit both."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def parallel_map(
