@@ -58,14 +58,22 @@ class ServerIndex(ProjectIndex):
 
     _open_facts: dict[tuple[str, str], ModuleFacts | None] = field(default_factory=dict)
 
+    def keep_facts(self, summary: ModuleSummary, facts: ModuleFacts | None) -> None:
+        """The facts of an open document's text, made while summarising it."""
+        self._drop_facts(summary.path)
+        self._open_facts[(summary.path, summary.digest)] = facts
+
+    def _drop_facts(self, path: str) -> None:
+        for stale in [k for k in self._open_facts if k[0] == path]:
+            del self._open_facts[stale]
+
     def facts_for(self, summary: ModuleSummary) -> ModuleFacts | None:
         text = self.texts.get(summary.path)
         if not self.offer_actions or text is None:
             return None
         key = (summary.path, summary.digest)
         if key not in self._open_facts:
-            for stale in [k for k in self._open_facts if k[0] == summary.path]:
-                del self._open_facts[stale]
+            self._drop_facts(summary.path)
             self._open_facts[key] = facts_for(summary, text)
         return self._open_facts[key]
 
@@ -247,7 +255,11 @@ class WorkspaceIndex:
             if known is not None and known.digest == content_digest(text):
                 return None
             self._stamps.pop(path, None)  # once closed, the file is read again
-            return summary_of_text(file, text, scope)
+            summary, facts = summary_and_facts(file, text, scope)
+            if summary is not None and isinstance(self.index, ServerIndex):
+                # the facts an editor action of a project rule needs: parsed once, not twice
+                self.index.keep_facts(summary, facts)
+            return summary
         try:
             stat = file.stat()
         except OSError:
@@ -363,9 +375,16 @@ def _summaries_of(paths: list[str], scope: ProjectScope) -> list[ModuleSummary]:
 def summary_of_text(path: Path, text: str, scope: ProjectScope) -> ModuleSummary | None:
     """The summary of an editor's text for ``path`` (None while it does not parse: the index
     keeps the last summary that did)."""
+    return summary_and_facts(path, text, scope)[0]
+
+
+def summary_and_facts(
+    path: Path, text: str, scope: ProjectScope
+) -> tuple[ModuleSummary | None, ModuleFacts | None]:
+    """The summary of an editor's text, and the facts it was made from."""
     try:
         tree = parse_module(text, str(path))
     except ParseError:
-        return None
+        return None, None
     facts = ModuleFacts(tree, SourceText(text), str(path), module_name_for(path))
-    return scope.summary_from_facts(path, text, facts)
+    return scope.summary_from_facts(path, text, facts), facts
