@@ -40,7 +40,7 @@ from corpus import (
     prepare,
     select_entries,
 )
-from throughput import TreeRssSampler, load_average, positive, table
+from throughput import TreeRssSampler, checker_at_revision, load_average, positive, table
 
 # Pinned peer versions: change them only together with the figures they produced.
 FLAKE8 = "flake8==7.5.0"  # the same version must run fastapi-lint's plugin (checked)
@@ -217,17 +217,21 @@ def tool_versions(venvs: Sequence[Path], here: Path) -> dict[str, str]:
     return versions
 
 
-def tools(peers: dict[str, Any]) -> list[Tool]:
+def tools(
+    peers: dict[str, Any], lint: Sequence[str], results_cache: Path | None = None
+) -> list[Tool]:
+    """The commands to time; ``lint`` runs fastapi-lint, and with ``results_cache`` its
+    warm runs (a result cache the warm-up run fills) are timed too."""
     venv: Path = peers["peers"]
     bare: Path = peers["bare"]
     cf: Path = peers["cf"]
-    lint = installed_checker_command()
     here_flake8 = Path(sys.executable).parent / "flake8"
-    found: list[Tool] = [
-        Tool(
-            "fastapi-lint check (default rules)",
-            [*lint, "check", "--isolated", "--no-respect-gitignore", "--exit-zero", "--quiet"],
-        ),
+    check = [*lint, "check", "--isolated", "--no-respect-gitignore", "--exit-zero", "--quiet"]
+    found: list[Tool] = [Tool("fastapi-lint check (default rules)", check)]
+    if results_cache is not None:
+        warm = [*check, "--cache-dir", str(results_cache)]
+        found.append(Tool("fastapi-lint check (warm cache)", warm))
+    found += [
         Tool(
             "ruff --select FAST,ASYNC",
             [
@@ -508,6 +512,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_CACHE,
         help="releases and the peers' virtual environments (default: .cache beside this script)",
     )
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="also time fastapi-lint's warm runs (a result cache filled by the warm-up run)",
+    )
+    parser.add_argument(
+        "--revision",
+        metavar="REV",
+        help="time this repository's fastapi-lint at a git revision (exported into the cache, "
+        "run with this Python) instead of the installed one; its flake8 plugin is still the "
+        "installed one",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     return parser.parse_args(argv)
 
@@ -526,7 +542,15 @@ def compare(args: argparse.Namespace) -> int:
     corpora = [prepare(entry, cache) for entry in select_entries(args.corpus)]
     notes: list[str] = []
     peers = prepare_peers(cache, notes)
-    selected = tools(peers)
+    lint = (
+        checker_at_revision(args.revision, cache).command
+        if args.revision
+        else installed_checker_command()
+    )
+    results_cache = Path(tempfile.mkdtemp(prefix="fastapi-lint-results-")) if args.warm else None
+    selected = tools(peers, lint, results_cache)
+    if args.revision:
+        notes.append(f"fastapi-lint check: the code of --revision {args.revision}")
     here = Path(sys.executable).parent.parent
     versions = tool_versions([peers["peers"], peers["cf"]], here)
     environment: dict[str, Any] = {
@@ -544,6 +568,8 @@ def compare(args: argparse.Namespace) -> int:
             staged = stage(corpus, Path(scratch))
             for tool in selected:
                 measurements.append(measure(corpus, tool, staged, args.runs, args.warmup))
+    if results_cache is not None:
+        shutil.rmtree(results_cache, ignore_errors=True)
     environment["load average at end"] = load_average()
     found_ratios = ratios(measurements)
     print(markdown(environment, measurements, found_ratios, notes), end="")
