@@ -227,3 +227,34 @@ def test_fixing_reads_and_writes_no_cache(
     check(capsys, "blog/legacy.py", "--fix", *cache)
     assert "Depends(get_db)" in (blog / "blog" / "legacy.py").read_text("utf-8")
     assert "FAS402" not in check(capsys, "blog/legacy.py", *cache)[1]
+
+
+def test_concurrent_runs_leave_a_cache_that_serves_the_right_findings(
+    blog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+    import sys
+
+    directory = tmp_path / "cache"
+    command = [sys.executable, "-m", "fastapi_lint", "check", ".", "--cache-dir", str(directory)]
+    runs = [
+        subprocess.Popen(command, cwd=blog, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    expected = check(capsys, ".", "--no-cache")
+    for out, err in outputs:
+        assert out.decode() == expected[1]
+        assert b"warning" not in err and b"Traceback" not in err
+    assert not list(directory.rglob(".tmp-*"))  # every temporary file was renamed into place
+    assert check(capsys, ".", "--cache-dir", str(directory)) == expected
+
+
+@pytest.mark.parametrize("value", ["1", "''", "['a']"])
+def test_cache_dir_in_the_configuration_must_be_a_path(tmp_path: Path, value: str) -> None:
+    from fastapi_lint.config import ConfigError, load_settings
+
+    config = tmp_path / "pyproject.toml"
+    config.write_text(f"[tool.fastapi-lint]\ncache-dir = {value}\n", "utf-8")
+    with pytest.raises(ConfigError, match="cache-dir"):
+        load_settings(config)
