@@ -144,3 +144,10 @@ def test_fix_all_command_applies_every_safe_fix(session: dict[str, Any]) -> None
 
 def test_routes_picker_jumps_to_the_handler(session: dict[str, Any]) -> None:
     check_routes_step(session)
+
+
+def test_route_lens_command_opens_the_route_picker(session: dict[str, Any]) -> None:
+    """The server's route code lenses name ``fastapi-lint.showRoutes``; the plugin answers it
+    on the client side with the same picker as :FastapiLintRoutes."""
+    step_ok(session, "lens_command")
+    assert session["lens_routes_offered"] == session["routes_offered"]

@@ -170,6 +170,27 @@ local function main()
       results.route_line = vim.api.nvim_win_get_cursor(0)[1]
       results.route_file = vim.api.nvim_buf_get_name(0)
     end)
+
+    -- a route code lens runs the client-side command the plugin registers
+    step("lens_command", function()
+      local offered
+      vim.ui.select = function(items, opts, on_choice)
+        offered = {}
+        for _, item in ipairs(items) do
+          table.insert(offered, opts.format_item(item))
+        end
+        on_choice(nil)
+      end
+      local command = vim.lsp.commands["fastapi-lint.showRoutes"]
+      assert(type(command) == "function", "fastapi-lint.showRoutes is not a client command")
+      command({ title = "GET /items/{item_id}", command = "fastapi-lint.showRoutes" }, {
+        bufnr = vim.api.nvim_get_current_buf(),
+      })
+      assert(vim.wait(TIMEOUT, function()
+        return offered ~= nil
+      end, 50), "the lens command opened no route picker")
+      results.lens_routes_offered = offered
+    end)
   end
 end
 

@@ -410,6 +410,8 @@ end
 
 -- -- commands -------------------------------------------------------------------------
 
+M.show_routes_command = "fastapi-lint.showRoutes"
+
 function M.create_commands()
   vim.api.nvim_create_user_command("FastapiLintFixAll", function()
     M.fix_all(0)
@@ -417,6 +419,10 @@ function M.create_commands()
   vim.api.nvim_create_user_command("FastapiLintRoutes", function()
     M.routes(0)
   end, { desc = "fastapi-lint: pick a FastAPI route and jump to its handler" })
+  -- the server's code lenses above handlers name this client-side command
+  vim.lsp.commands[M.show_routes_command] = function(_, ctx)
+    M.routes(ctx and ctx.bufnr or 0)
+  end
 end
 
 return M
