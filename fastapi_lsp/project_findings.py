@@ -190,7 +190,11 @@ class ProjectFindings:
     def diagnostics(self, analysis: Analysis) -> list[types.Diagnostic]:
         """The project findings of an analysed document version, as this client's
         diagnostics (recorded as shown)."""
-        found = self.findings_for(analysis)
+        try:
+            found = self.findings_for(analysis)
+        except Exception:  # the module findings are published whatever happens here
+            logger.exception("project findings of %s", analysis.uri)
+            found = []
         self.shown[analysis.uri] = tuple(finding_key(d) for d in found)
         return to_lsp_diagnostics(
             found,

@@ -432,3 +432,14 @@ async def test_no_progress_without_the_capability(client: ProjectClient, project
     uri = open_file(client, project / "app/routes.py")
     await settle(client, uri, lambda c: set(c) >= PROJECT_CODES)
     assert client.progress_reports == {}
+
+
+async def test_a_broken_pyproject_keeps_both_kinds_of_findings(
+    client: ProjectClient, project: Path
+) -> None:
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text("utf-8") + "\n[tool.fastapi-lint]\nunknown-key = 1\n")
+    await start(client, project)
+    uri, _ = await open_routes(client, project)  # the default settings, shown once
+    assert "FAS401" in codes(client, uri)
+    assert len([m for m in client.messages if "unknown-key" in m.message]) == 1
