@@ -32,6 +32,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
+from fastapi_lint.config import ConfigError
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.project.checking import finding_key, findings_for_file, sorted_unique
 from fastapi_lint.project.summary import content_digest
@@ -116,7 +117,7 @@ class ProjectFindings:
                 self._again = False
                 disk, thorough = self._disk, self._thorough
                 self._disk = self._thorough = False
-                for workspace in workspace_indexes(self.ls):
+                for workspace in _workspaces(self.ls):
                     deferred |= await self._check(workspace, disk=disk, thorough=thorough)
             if deferred and not self.ls.shutdown_requested:
                 self._idle = asyncio.ensure_future(self._after_pause())
@@ -227,7 +228,7 @@ class ProjectFindings:
         self.shown.pop(uri, None)
 
     def _folder_of(self, path: str) -> _Folder | None:
-        for workspace in workspace_indexes(self.ls):
+        for workspace in _workspaces(self.ls):
             if Path(path).is_relative_to(workspace.root):
                 return self.folders.get(id(workspace))
         return None
@@ -336,6 +337,15 @@ def settings_changed(ls: FastAPILintServer) -> None:
 def files_changed(ls: FastAPILintServer) -> None:
     """Python files changed on disk (``workspace/didChangeWatchedFiles``)."""
     project_findings(ls).schedule(delay=0.0, disk=True)
+
+
+def _workspaces(ls: FastAPILintServer) -> list[WorkspaceIndex]:
+    """The folders' indexes; none while a folder's ``pyproject.toml`` is invalid (like the
+    route features; the error is shown once by the module analysis)."""
+    try:
+        return workspace_indexes(ls)
+    except ConfigError:
+        return []
 
 
 def _path_of(document: TextDocument) -> str | None:

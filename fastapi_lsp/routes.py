@@ -22,6 +22,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from fastapi_lint.config import find_config_file, load_settings
 from fastapi_lint.diagnostics import Position
 from fastapi_lint.project.index import RouteEntry
 from fastapi_lint.project.workspace import WorkspaceIndex
@@ -104,13 +105,10 @@ def workspace_indexes(ls: FastAPILintServer) -> list[WorkspaceIndex]:
     for root in roots:
         if not root or not Path(root).is_dir():
             continue
-        directory = Path(root).resolve()
-        # the folder's settings as the documents get them: client settings applied, a broken
-        # pyproject.toml reported once and replaced by its last valid settings or the defaults
-        settings = ls.resolver.for_path(str(directory / "__init__.py")).settings
         if root not in table:
+            directory = Path(root).resolve()
+            settings = load_settings(find_config_file(directory), directory)
             table[root] = WorkspaceIndex(directory, settings)
-        table[root].settings = settings  # which files belong to the project
         found.append(table[root])
     return found
 
