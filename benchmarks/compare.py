@@ -513,6 +513,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="releases and the peers' virtual environments (default: .cache beside this script)",
     )
     parser.add_argument(
+        "--tool",
+        action="append",
+        metavar="TEXT",
+        help="only the tools whose name contains TEXT (repeatable; default: every tool), "
+        "e.g. --tool fastapi --tool ruff",
+    )
+    parser.add_argument(
         "--warm",
         action="store_true",
         help="also time fastapi-lint's warm runs (a result cache filled by the warm-up run)",
@@ -549,6 +556,8 @@ def compare(args: argparse.Namespace) -> int:
     )
     results_cache = Path(tempfile.mkdtemp(prefix="fastapi-lint-results-")) if args.warm else None
     selected = tools(peers, lint, results_cache)
+    if args.tool:
+        selected = [t for t in selected if any(text in t.name for text in args.tool)]
     if args.revision:
         notes.append(f"fastapi-lint check: the code of --revision {args.revision}")
     here = Path(sys.executable).parent.parent
