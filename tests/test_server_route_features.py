@@ -18,7 +18,14 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig
 
 from tests.test_project_routes import fastapi_table, imported_app
-from tests.test_server import SERVER, RecordingClient, initialize, make_client, units
+from tests.test_server import (
+    SERVER,
+    RecordingClient,
+    hover,
+    initialize,
+    make_client,
+    units,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -114,16 +121,7 @@ def where(root: Path, client: RecordingClient, locations: object) -> list[tuple[
 
 
 async def hover_text(client: RecordingClient, path: Path, position: types.Position) -> str | None:
-    result = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=uri_of(path)), position=position
-        )
-    )
-    if result is None:
-        return None
-    assert isinstance(result.contents, types.MarkupContent)
-    assert result.contents.kind == types.MarkupKind.Markdown
-    return result.contents.value
+    return await hover(client, uri_of(path), position)
 
 
 # -- capabilities and hover --------------------------------------------------------------
