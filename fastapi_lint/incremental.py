@@ -43,7 +43,7 @@ from typing import TypeVar
 from fastapi_lint.config import Settings
 from fastapi_lint.diagnostics import Diagnostic, Edit, Fix, Position, Related
 from fastapi_lint.engine import CheckResult, ParseError, parse_module, run_rules
-from fastapi_lint.facts import ModuleFacts
+from fastapi_lint.facts import ModuleFacts, StatementFacts, statement_facts
 from fastapi_lint.rules import Options, Rule
 from fastapi_lint.source import SourceText
 
@@ -216,6 +216,15 @@ class IncrementalChecker:
         # added or removed: id of the new finding → the earlier one (findings kept as they
         # were are the same objects); the server shifts their LSP form instead of converting
         self.last_moves: dict[int, Diagnostic] = {}
+        # the mini-modules are this one tree, its body changed for each: the walk and name
+        # tables of each statement put in it are made once, on it, and joined for the next
+        # mini-modules holding the same statement (the imports, the stubs, the statements
+        # nothing edited): id → (statement, its facts, the number of the check last using it)
+        self._tree = ast.Module(body=[], type_ignores=[])
+        self._parts: dict[int, tuple[ast.stmt, StatementFacts, int]] = {}
+        self._checks = 0
+        self._pooled: tuple[tuple[frozenset[str], frozenset[str], int], list[ast.stmt]] | None
+        self._pooled = None
 
     def check(self, text: str) -> CheckResult:
         """Check ``text``, the next version of the module. Raises ``ParseError`` like
@@ -304,12 +313,14 @@ class IncrementalChecker:
 
         # from here on the tree is the new text's: a fallback must forget it
         self._state = None
+        if target.chain:  # the class is changed in place: its joined facts are stale
+            self._parts.pop(id(state.tops[target.top].node), None)
         _splice(state, target, new_node, delta)
         assert isinstance(new_node, _FUNCTIONS)
         target = _Target(target.top, target.chain, new_node)
         source = _source(text, lines)
-        module, focus = self._mini_module(state, target, group, len(lines))
-        facts = ModuleFacts(module, source, self.path, self.module_name)
+        body, focus = self._mini_module(state, target, group, len(lines))
+        facts = self._composed(body, source)
         facts.focus = focus
         result = run_rules(facts, self._local_rules, self.options)
         if result.failures:
@@ -337,9 +348,35 @@ class IncrementalChecker:
         self._summary = (node, app_summary, references)
         return app_summary, references
 
+    def _composed(self, body: list[ast.stmt], source: SourceText) -> ModuleFacts:
+        """The facts of the mini-module ``body``, joined from those of its statements (made
+        for the statements no earlier mini-module held)."""
+        self._checks += 1
+        checks, cache, tree = self._checks, self._parts, self._tree
+        parts: list[StatementFacts] = []
+        for statement in body:
+            entry = cache.get(id(statement))
+            part = entry[1] if entry is not None and entry[0] is statement else None
+            if part is None:
+                part = statement_facts(tree, statement, self.module_name)
+            cache[id(statement)] = (statement, part, checks)
+            parts.append(part)
+        if len(cache) > 2 * len(body) + 100:  # forget what recent mini-modules did not use
+            for key in [k for k, entry in cache.items() if entry[2] < checks - 8]:
+                del cache[key]
+        tree.body = body
+        return ModuleFacts.composed(tree, source, self.path, self.module_name, parts)
+
+    def _pooled_stub(self, names: set[str], globals_: set[str], line: int) -> list[ast.stmt]:
+        """``_pooled_stub``, the same statements while the pooled names stay the same."""
+        key = (frozenset(names), frozenset(globals_), line)
+        if self._pooled is None or self._pooled[0] != key:
+            self._pooled = (key, _pooled_stub(names, globals_, line))
+        return self._pooled[1]
+
     def _mini_module(
         self, state: _State, target: _Target, group: list[int], module_lines: int
-    ) -> tuple[ast.Module, frozenset[ast.stmt]]:
+    ) -> tuple[list[ast.stmt], frozenset[ast.stmt]]:
         """The statements of ``group``, what they need, and stubs for the rest; and the
         statements standing for ``group`` (the focus of its rules)."""
         kinds = _context(state, target, group)
@@ -380,8 +417,8 @@ class IncrementalChecker:
                 pooled |= top.bound
                 pooled_globals.update(n for g in top.globals_ for n in g.names)
                 body += top.stub("registrations") if top.registrations else []
-        body += _pooled_stub(pooled, pooled_globals, module_lines)
-        return ast.Module(body=body, type_ignores=[]), frozenset(focus)
+        body += self._pooled_stub(pooled, pooled_globals, module_lines)
+        return body, frozenset(focus)
 
 
 def _always_whole(index: int, top: _Top) -> bool:

@@ -23,7 +23,7 @@ from fastapi_lint.facts.fastapi import (
 from fastapi_lint.facts.models import find_pydantic_classes
 from fastapi_lint.facts.names import NameResolver
 from fastapi_lint.facts.paths import PathParam, PathTemplate, parse_path
-from fastapi_lint.facts.scopes import FunctionInfo, ModuleWalk, walk_module
+from fastapi_lint.facts.scopes import FunctionInfo, ModuleWalk, merged_walk, walk_module
 from fastapi_lint.source import SourceText
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "PathTemplate",
     "Route",
     "parse_path",
+    "statement_facts",
 ]
 
 _OPTIONAL = {"typing.Optional"}
@@ -67,6 +68,24 @@ class ModuleFacts:
     def from_text(cls, text: str, path: str = "<unknown>") -> ModuleFacts:
         """Parse and wrap; raises ``SyntaxError``/``ValueError``/``RecursionError`` on bad input."""
         return cls(ast.parse(text, filename=path), SourceText(text), path)
+
+    @classmethod
+    def composed(
+        cls,
+        tree: ast.Module,
+        source: SourceText,
+        path: str,
+        module_name: str | None,
+        parts: list[StatementFacts],
+    ) -> ModuleFacts:
+        """The facts of ``tree``, whose top-level statements are those of ``parts`` in order:
+        the walk and the name tables are joined from the parts' (see ``statement_facts``),
+        so a checker re-checking part of a module walks only the statements it changed."""
+        facts = cls(tree, source, path, module_name)
+        walk = merged_walk(tree, [part[0] for part in parts])
+        names = NameResolver.merged(tree, walk, module_name, [part[1] for part in parts])
+        facts.__dict__["_walk"], facts.__dict__["_names"] = walk, names
+        return facts
 
     # --- the walk -------------------------------------------------------------------------
 
@@ -486,6 +505,19 @@ class ModuleFacts:
         if isinstance(expr, ast.Name) and expr.id in self.pydantic_classes:
             return self.pydantic_classes[expr.id][1] == "settings"
         return False
+
+
+StatementFacts = tuple[ModuleWalk, NameResolver]
+
+
+def statement_facts(
+    tree: ast.Module, statement: ast.stmt, module_name: str | None
+) -> StatementFacts:
+    """The walk and name tables of one top-level statement, made on ``tree`` holding it alone
+    (``tree.body`` is changed): parts of ``ModuleFacts.composed`` for that ``tree``."""
+    tree.body = [statement]
+    walk = walk_module(tree)
+    return walk, NameResolver(tree, walk, module_name)
 
 
 def _is_main_guard(test: ast.expr) -> bool:

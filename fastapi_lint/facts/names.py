@@ -84,6 +84,46 @@ class NameResolver:
         # a name no scope imports and no builtin has resolves to nothing, wherever it is read
         self._resolvable = {n for table in self._imports.values() for n in table} | BUILTIN_NAMES
 
+    @classmethod
+    def merged(
+        cls,
+        tree: ast.Module,
+        walk: ModuleWalk,
+        module_name: str | None,
+        parts: list[NameResolver],
+    ) -> NameResolver:
+        """The resolver of ``walk`` (see ``merged_walk``) from the resolvers of its top-level
+        statements, in order, each made on ``tree`` holding that statement alone: their
+        tables are joined (a later module-level import of a name wins, as in ``_collect``),
+        nothing is collected again."""
+        resolver = cls(tree, ModuleWalk({}, [], {}, {}, []), module_name)
+        resolver._walk = walk
+        module_imports: dict[str, ImportBinding] = {}
+        module_locals: set[str] = set()
+        for part in parts:
+            for scope, table in part._imports.items():
+                if scope is tree:
+                    module_imports.update(table)
+                else:
+                    resolver._imports[scope] = table
+            for scope, names in part._local_bindings.items():
+                if scope is tree:
+                    module_locals |= names
+                else:
+                    resolver._local_bindings[scope] = names
+            resolver.import_nodes += part.import_nodes
+            resolver._comprehension_names.update(part._comprehension_names)
+            resolver._comprehension_targets |= part._comprehension_targets
+            resolver._any_comprehension_name |= part._any_comprehension_name
+        if module_imports:
+            resolver._imports[tree] = module_imports
+        if module_locals:
+            resolver._local_bindings[tree] = module_locals
+        resolver._resolvable = {
+            n for table in resolver._imports.values() for n in table
+        } | BUILTIN_NAMES
+        return resolver
+
     def _collect(self) -> None:
         for node in self._walk.scope_of:
             if isinstance(node, ast.comprehension):

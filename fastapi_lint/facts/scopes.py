@@ -180,6 +180,21 @@ def walk_module(tree: ast.Module) -> ModuleWalk:
     return ModuleWalk(parents, functions, function_of_node, scope_of, module_nodes)
 
 
+def merged_walk(tree: ast.Module, walks: list[ModuleWalk]) -> ModuleWalk:
+    """The walk of ``tree`` from the walks of its top-level statements, in order, each made by
+    ``walk_module`` on ``tree`` holding that statement alone: joined, nothing walked again (a
+    checker re-checking part of a module reuses the walks of the statements it did not
+    change)."""
+    merged = ModuleWalk({}, [], {}, {}, [])
+    for walk in walks:
+        merged.parents.update(walk.parents)
+        merged.functions += walk.functions
+        merged.function_of_node.update(walk.function_of_node)
+        merged.scope_of.update(walk.scope_of)
+        merged.module_nodes += walk.module_nodes
+    return merged
+
+
 # Fields that never hold a node to visit: names and flags (strings, numbers) and the shared
 # singletons above (`ctx`, `op`, `ops`). Leaving them out of the loop changes nothing it finds.
 _SCALAR_FIELDS = frozenset(
