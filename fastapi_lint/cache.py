@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from fastapi_lint.project.summary import ModuleSummary
     from fastapi_lint.runner import FileReport
 
-CACHE_DIR_ENV = "FASTAPI_LINT_CACHE_DIR"
 FORMAT = 1
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# fastapi-lint's result cache\n"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import io
-import json
 import os
 import sys
 from collections import Counter
@@ -17,8 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from fastapi_lint import __version__, refactor_cli
-from fastapi_lint.cache import CACHE_DIR_ENV, ResultCache, cached_project_check
+from fastapi_lint import refactor_cli
 from fastapi_lint.config import (
     ConfigError,
     Settings,
@@ -26,7 +24,6 @@ from fastapi_lint.config import (
     load_settings,
     parse_option_assignment,
 )
-from fastapi_lint.docs import FIX_LABEL, rule_page
 from fastapi_lint.engine import applicable
 from fastapi_lint.files import discover_files
 from fastapi_lint.output import (
@@ -37,10 +34,22 @@ from fastapi_lint.output import (
     write_statistics,
     write_text,
 )
-from fastapi_lint.project.checking import check_project, project_rules
 from fastapi_lint.routes_cli import add_routes_parser, run_routes
 from fastapi_lint.rules import all_rules, get_rule, rule_by_name
-from fastapi_lint.runner import FileReport, FixMode, check_files, collect_garbage_rarely
+from fastapi_lint.runner import (
+    FileReport,
+    FixMode,
+    check_files,
+    collect_garbage_rarely,
+    open_cache,
+)
+
+# What a plain `check` of a few files does not need (the version, the result cache, the
+# project index, the refactorings, the language server) is imported where it is used:
+# tests/test_startup.py keeps them out of such a run.
+
+# The environment variable naming the result cache's directory (fastapi_lint/cache.py).
+CACHE_DIR_ENV = "FASTAPI_LINT_CACHE_DIR"
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -56,6 +65,33 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: argparse's own action, with the version read only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="show program's version number and exit",
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        import fastapi_lint
+
+        formatter = parser._get_formatter()
+        formatter.add_text(f"fastapi-lint {fastapi_lint.__version__}")
+        parser._print_message(formatter.format_help(), sys.stdout)
+        parser.exit()
+
+
 def _codes(value: str) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
 
@@ -67,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run `fastapi-lint <command> --help` for a command's options. "
         "Configuration: [tool.fastapi-lint] in pyproject.toml.",
     )
-    parser.add_argument("--version", action="version", version=f"fastapi-lint {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
 
     check = commands.add_parser(
@@ -299,12 +335,15 @@ def _check(args: argparse.Namespace) -> int:
     mode = None
     if args.fix or args.diff:
         mode = FixMode(write=args.fix and not args.diff, diff=args.diff, unsafe=args.unsafe_fixes)
-    if any(p.is_dir() for p in paths) and project_rules(settings.enabled_rules):
+    if any(p.is_dir() for p in paths) and _project_rules_enabled(settings):
         # a directory run: the project index is built and the project rules run too
+        from fastapi_lint.cache import cached_project_check
+        from fastapi_lint.project.checking import check_project
+
         def run() -> list[FileReport]:
             return check_project(paths, settings, mode, args.jobs, force_exclude=args.force_exclude)
 
-        cache = ResultCache.open(settings) if mode is None else None
+        cache = open_cache(settings) if mode is None else None
         if cache is not None:
             reports = cached_project_check(cache, paths, settings, args.force_exclude, run)
         else:
@@ -313,6 +352,12 @@ def _check(args: argparse.Namespace) -> int:
     files = list(discover_files(paths, settings, force_exclude=args.force_exclude))
     reports = list(check_files(files, settings, mode, args.jobs))
     return _report(args, reports, sys.stdout, sys.stderr)
+
+
+def _project_rules_enabled(settings: Settings) -> bool:
+    from fastapi_lint.project.checking import project_rules
+
+    return bool(project_rules(settings.enabled_rules))
 
 
 def _report(args: argparse.Namespace, reports: list[FileReport], out: TextIO, err: TextIO) -> int:
@@ -419,6 +464,10 @@ def _server(arguments: list[str]) -> int:
 
 
 def _rules(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
+    from fastapi_lint.docs import FIX_LABEL
+
     rules = all_rules()
     if args.output_format == "json":
         items = [
@@ -446,6 +495,8 @@ def _rules(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _rule(code: str, out: TextIO) -> int:
+    from fastapi_lint.docs import rule_page
+
     rule = get_rule(code) or rule_by_name(code)
     if rule is None:
         raise UsageError(f"unknown rule `{code}` (see `fastapi-lint rules`)")

@@ -7,10 +7,12 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from fastapi_lint.config import Settings
+
+if TYPE_CHECKING:  # imported when a .gitignore file is read: most runs read none
+    import pathspec
 
 
 def relative_to_root(path: Path, root: Path) -> str:
@@ -125,6 +127,8 @@ def _read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
         lines = gitignore.read_text("utf-8", errors="replace").splitlines()
     except OSError:
         return None
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 

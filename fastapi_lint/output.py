@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from fastapi_lint import __version__
+import fastapi_lint
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Edit, Position, Severity
 from fastapi_lint.rules import get_rule
 from fastapi_lint.runner import FileReport
@@ -77,10 +76,16 @@ def diagnostic_json(report: FileReport, d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def write_json(out: TextIO, reports: Sequence[FileReport]) -> None:
-    items = [diagnostic_json(r, d) for r in reports for d in r.diagnostics]
-    json.dump(items, out, indent=2, ensure_ascii=False)
+def _write_json(out: TextIO, value: object, *, ensure_ascii: bool = False) -> None:
+    """``value`` as indented JSON and a newline (json is imported by the formats using it)."""
+    import json
+
+    json.dump(value, out, indent=2, ensure_ascii=ensure_ascii)
     out.write("\n")
+
+
+def write_json(out: TextIO, reports: Sequence[FileReport]) -> None:
+    _write_json(out, [diagnostic_json(r, d) for r in reports for d in r.diagnostics])
 
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -139,14 +144,17 @@ def write_sarif(out: TextIO, reports: Sequence[FileReport]) -> None:
         "runs": [
             {
                 "tool": {
-                    "driver": {"name": "fastapi-lint", "version": __version__, "rules": rules}
+                    "driver": {
+                        "name": "fastapi-lint",
+                        "version": fastapi_lint.__version__,
+                        "rules": rules,
+                    }
                 },
                 "results": results,
             }
         ],
     }
-    json.dump(document, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    _write_json(out, document)
 
 
 def _sarif_fix(report: FileReport, d: Diagnostic) -> dict[str, Any]:
@@ -207,7 +215,8 @@ def write_statistics(out: TextIO, reports: Sequence[FileReport], output_format: 
     )
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if output_format == "json":
-        json.dump(
+        _write_json(
+            out,
             [
                 {
                     "code": code,
@@ -217,10 +226,8 @@ def write_statistics(out: TextIO, reports: Sequence[FileReport], output_format: 
                 }
                 for code, count in rows
             ],
-            out,
-            indent=2,
+            ensure_ascii=True,
         )
-        out.write("\n")
         return
     width = max((len(str(c)) for _, c in rows), default=1)
     for code, count in rows:

@@ -10,16 +10,17 @@ Exit codes: 0 done, 1 not offered (the reason goes to stderr), 2 usage or file e
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from fastapi_lint.refactors import FileEdit, NewFile, NotOffered, Refactoring
 from fastapi_lint.source import SourceText, decode_source
+
+if TYPE_CHECKING:  # imported when a refactoring runs: `check` never needs them
+    from fastapi_lint.refactors import FileEdit, Refactoring
 
 EXIT_DONE = 0
 EXIT_NOT_OFFERED = 1
@@ -127,6 +128,8 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from fastapi_lint.refactors import NotOffered
+
     out = out or sys.stdout
     err = err or sys.stderr
     names = ["extract-service", *MODULE_REFACTORINGS]
@@ -223,6 +226,8 @@ class FileResult:
 
 def applied(refactoring: Refactoring, read: Any) -> list[FileResult]:
     """Every file's text before and after the refactoring."""
+    from fastapi_lint.refactors import FileEdit, NewFile
+
     results: list[FileResult] = []
     for change in refactoring.changes:
         if isinstance(change, NewFile):
@@ -261,6 +266,8 @@ def _diff(result: FileResult) -> str:
     name = _display(result.path)
     before = result.before.splitlines(keepends=True) if result.before is not None else []
     after = result.after.splitlines(keepends=True)
+    import difflib
+
     lines = difflib.unified_diff(
         before,
         after,

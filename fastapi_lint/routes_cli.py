@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from fastapi_lint.config import find_config_file, load_settings
 from fastapi_lint.files import display_path
-from fastapi_lint.project.build import build_index
-from fastapi_lint.project.index import RouteEntry
+
+if TYPE_CHECKING:  # the project index is imported when `routes` runs, not by every command
+    from fastapi_lint.project.index import RouteEntry
 
 UNKNOWN_PATH = "<dynamic>"
 
@@ -42,6 +43,8 @@ def add_routes_parser(commands: Any) -> None:
 
 def run_routes(args: argparse.Namespace, out: TextIO) -> int:
     """Exit status 0; 2 when PATH does not exist."""
+    from fastapi_lint.project.build import build_index
+
     path: Path = args.path
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")

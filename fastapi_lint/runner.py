@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import gc
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from fastapi_lint.cache import FileEntry, ResultCache, bytes_digest, cached_report
 from fastapi_lint.config import Settings
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import CheckResult, ParseError, RuleFailure, check_text, fix_text
@@ -22,6 +18,8 @@ from fastapi_lint.rules import Rule
 from fastapi_lint.source import DecodedSource, SourceText, decode_source
 
 if TYPE_CHECKING:
+    # the result cache, the worker processes and diffs are imported by the runs that use them
+    from fastapi_lint.cache import ResultCache
     from fastapi_lint.project.summary import ModuleSummary
 
 T = TypeVar("T")
@@ -74,6 +72,8 @@ def check_file(
         return _fix_bytes(path, report, data, settings, mode, summariser)
     report = _check_bytes(path, shown, data, settings, summariser)
     if cache is not None and not report.failures:
+        from fastapi_lint.cache import FileEntry, bytes_digest
+
         entry = FileEntry(
             bytes_digest(data), True, tuple(report.diagnostics), report.parse_error, report.summary
         )
@@ -150,6 +150,8 @@ def _check_bytes(
 
 
 def _unified_diff(before: str, after: str, path: str) -> str:
+    import difflib
+
     return "".join(
         difflib.unified_diff(
             before.splitlines(keepends=True),
@@ -160,7 +162,7 @@ def _unified_diff(before: str, after: str, path: str) -> str:
     )
 
 
-_Chunk = tuple[list[str], Settings, FixMode | None, ResultCache | None]
+_Chunk = tuple[list[str], Settings, FixMode | None, "ResultCache | None"]
 
 
 def _check_chunk(args: _Chunk) -> list[FileReport]:
@@ -173,9 +175,11 @@ def check_files(
 ) -> Iterator[FileReport]:
     """Reports in the order of ``paths``; with a cache in the settings, unchanged files are
     answered from it (not when fixing)."""
-    cache = ResultCache.open(settings) if mode is None else None
+    cache = open_cache(settings) if mode is None else None
     found: dict[int, FileReport] = {}
     if cache is not None:
+        from fastapi_lint.cache import cached_report
+
         for position, path in enumerate(paths):
             report = cached_report(cache, path, display_path(path), module_name_for(path))
             if report is not None:
@@ -189,6 +193,15 @@ def check_files(
     checked = (report for reports in results for report in reports)
     for position in range(len(paths)):
         yield found[position] if position in found else next(checked)
+
+
+def open_cache(settings: Settings) -> ResultCache | None:
+    """The result cache the settings ask for (None when they ask for none)."""
+    if settings.cache_dir is None:
+        return None
+    from fastapi_lint.cache import ResultCache
+
+    return ResultCache.open(settings)
 
 
 def collect_garbage_rarely() -> None:
@@ -211,6 +224,9 @@ def parallel_map(
     if workers <= 1 or items < PARALLEL_THRESHOLD:
         yield from map(function, chunks)
         return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_all_start_methods, get_context
+
     # fork reuses the already imported rules; spawn-only platforms pay the import per worker
     method = "fork" if "fork" in get_all_start_methods() else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:

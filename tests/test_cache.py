@@ -14,7 +14,7 @@ import pytest
 
 from fastapi_lint import cache as cache_module
 from fastapi_lint import engine
-from fastapi_lint.cli import main
+from fastapi_lint.cli import CACHE_DIR_ENV, main
 from tests.cli_support import APP, run
 
 PROJECTS = Path(__file__).parent / "projects"
@@ -34,7 +34,7 @@ def blog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(PROJECTS / "flat", project)
     (project / "blog" / "legacy.py").write_text(APP, "utf-8")  # a module rule's finding
     monkeypatch.chdir(project)
-    monkeypatch.delenv(cache_module.CACHE_DIR_ENV, raising=False)
+    monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
     return project
 
 
@@ -203,10 +203,10 @@ def test_nothing_is_written_without_asking(blog: Path, tmp_path: Path) -> None:
 def test_the_environment_and_the_configuration_name_the_cache(
     blog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(cache_module.CACHE_DIR_ENV, str(tmp_path / "from-env"))
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "from-env"))
     check(capsys, ".")
     assert any((tmp_path / "from-env").rglob("f-*"))
-    monkeypatch.delenv(cache_module.CACHE_DIR_ENV)
+    monkeypatch.delenv(CACHE_DIR_ENV)
     config = blog / "pyproject.toml"
     config.write_text(
         config.read_text("utf-8") + '\n[tool.fastapi-lint]\ncache-dir = ".lint-cache"\n', "utf-8"
