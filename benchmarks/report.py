@@ -36,6 +36,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from corpus import compile_bytecode
+
 HERE = Path(__file__).resolve().parent
 
 # (file name, script, arguments besides --json) in the order they run
@@ -71,6 +73,9 @@ def step_arguments(script: str, extra: tuple[str, ...], args: argparse.Namespace
 
 
 def run_steps(args: argparse.Namespace, directory: Path) -> None:
+    # every step times fresh processes of the installed package: with its bytecode, as pip
+    # leaves a wheel (the steps that time fastapi-lint compile it again, a no-op by then)
+    compile_bytecode()
     for name, script, extra in STEPS:
         command = [sys.executable, str(HERE / script), *step_arguments(script, extra, args)]
         command += ["--json", str(directory / name)]
