@@ -103,7 +103,11 @@ _IMPORTS = (ast.Import, ast.ImportFrom)
 class _Top:
     """A top-level statement of the current tree. ``shift`` lines are still to be added to
     its node's positions: statements after an edit move lazily, when a mini-module needs
-    them whole; their stubs are small copies that move cheaply."""
+    them whole; their stubs are small copies that move cheaply.
+
+    A class's members move lazily too (an edit in a method of a large class moves the
+    members after it): member ``i`` lies ``owed[i]`` lines further than its nodes say, on
+    top of ``shift``; stubs and contexts are built from copies of the members, moved."""
 
     node: ast.stmt
     refs: frozenset[str]  # every name it mentions
@@ -114,6 +118,10 @@ class _Top:
     registrations: tuple[ast.Call, ...]  # `include_router(...)` and the like, anywhere inside
     shift: int = 0
     _stubs: dict[str, tuple[list[ast.stmt], int]] = field(default_factory=dict)
+    # a class's: lines owed by each member, and each member's globals and registering calls
+    owed: list[int] = field(default_factory=list)
+    member_globals: list[tuple[ast.Global, ...]] = field(default_factory=list)
+    member_calls: list[tuple[ast.Call, ...]] = field(default_factory=list)
 
     @property
     def start(self) -> int:
@@ -128,7 +136,67 @@ class _Top:
             _shift(self.node, self.shift)
             self.shift = 0
             self._stubs.clear()
+        if any(self.owed):
+            assert isinstance(self.node, ast.ClassDef)
+            for member, owed in zip(self.node.body, self.owed, strict=True):
+                _shift(member, owed)
+            self.owed = [0] * len(self.owed)
         return self.node
+
+    def member_span(self, index: int) -> tuple[int, int]:
+        """The lines of a class's member ``index``."""
+        assert isinstance(self.node, ast.ClassDef)
+        member = self.node.body[index]
+        moved = self.shift + self.owed[index]
+        return _first_line(member) + moved, _last_line(member) + moved
+
+    def member(self, index: int) -> ast.stmt:
+        """A class's member ``index`` at its place (the class's other nodes may lag)."""
+        assert isinstance(self.node, ast.ClassDef)
+        member = self.node.body[index]
+        moved = self.shift + self.owed[index]
+        if moved:
+            _shift(member, moved)
+            self.owed[index] -= moved
+        return member
+
+    def settle_shell(self) -> None:
+        """Move a class's own nodes (decorators, bases, its lines) to their place; its
+        members keep lagging, by ``owed``."""
+        assert isinstance(self.node, ast.ClassDef)
+        if not self.shift:
+            return
+        node = self.node
+        for part in [*node.decorator_list, *node.bases, *node.keywords]:
+            _shift(part, self.shift)
+        node.lineno += self.shift
+        node.end_lineno = (node.end_lineno or node.lineno) + self.shift
+        self.owed = [owed + self.shift for owed in self.owed]
+        self.shift = 0
+        self._stubs.clear()
+
+    def member_copy(self, index: int, nodes: list[_Node]) -> list[_Node]:
+        """Copies made from member ``index`` (new nodes only), moved by what it owes."""
+        owed = self.owed[index] if self.owed else 0
+        for node in nodes:
+            _shift(node, owed)
+        return nodes
+
+    def registration_stubs(self, leave_out: tuple[int, ast.stmt] | None = None) -> list[ast.stmt]:
+        """The registering calls as module-level expressions, but those inside
+        ``leave_out``: (the index of a class's member at its place, a node inside it)."""
+        if not isinstance(self.node, ast.ClassDef):
+            return _registration_stubs(self.registrations)
+        stubs = _registration_stubs(self._shell_calls())
+        for index, calls in enumerate(self.member_calls):
+            if leave_out is not None and index == leave_out[0]:
+                calls = tuple(c for c in calls if not _within(c, leave_out[1]))
+            stubs += self.member_copy(index, _registration_stubs(calls))
+        return stubs
+
+    def _shell_calls(self) -> tuple[ast.Call, ...]:
+        inside = {id(c) for calls in self.member_calls for c in calls}
+        return tuple(c for c in self.registrations if id(c) not in inside)
 
     def stub(self, kind: str) -> list[ast.stmt]:
         """``"names"``: statements binding the same names at the same places, with the
@@ -138,7 +206,9 @@ class _Top:
         built = self._stubs.get(kind)
         if built is None:
             if kind == "registrations":
-                built = (_registration_stubs(self.registrations), 0)
+                built = (self.registration_stubs(), 0)
+            elif isinstance(self.node, ast.ClassDef):
+                built = ([_class_stub(self, header=kind == "header")], 0)
             elif kind == "block":
                 copied = [copy.deepcopy(self.node)]
                 inner = _in_definitions(self.node, self.registrations)
@@ -399,10 +469,11 @@ class IncrementalChecker:
             if index in group_set:
                 focus.append(top.node)
             if index == target.top and target.chain:
-                focus[-1] = _class_context(target.chain, target.node, top.globals_)
+                focus[-1] = _class_context(top, target.chain, target.node)
                 body.append(focus[-1])
-                others = [c for c in top.registrations if not _within(c, target.node)]
-                body += _registration_stubs(others)
+                outer = target.chain[1] if len(target.chain) > 1 else target.node
+                at = next(i for i, m in enumerate(target.chain[0].body) if m is outer)
+                body += top.registration_stubs(leave_out=(at, target.node))
             elif kind == "full" and _is_block(top.node) and index not in group:
                 body += top.stub("block")
             elif kind == "full" or _always_whole(index, top):
@@ -581,21 +652,17 @@ def _splice(state: _State, target: _Target, new_node: ast.stmt, delta: int) -> N
         state.tops[target.top] = _top(new_node)
     else:
         top = state.tops[target.top]
-        top.current()
-        old = target.node
-        _replace_member(target.chain, old, new_node, delta)
+        top.settle_shell()
+        outer = target.chain[1] if len(target.chain) > 1 else target.node
+        index = next(i for i, m in enumerate(target.chain[0].body) if m is outer)
+        shell_calls = top._shell_calls()
+        _replace_member(target.chain, target.node, new_node, delta, top.owed)
         top.refs = top.refs | _refs(new_node)  # a superset is safe: more gets re-checked
-        kept = [g for g in top.globals_ if not old.lineno <= g.lineno <= _last_line(old)]
-        new = [n for n in ast.walk(new_node) if isinstance(n, ast.Global)]
-        top.globals_ = tuple(sorted([*kept, *new], key=lambda g: g.lineno))
-        calls = [c for c in top.registrations if not _within(c, old)]
-        calls += [
-            n
-            for n in ast.walk(new_node)
-            if isinstance(n, ast.Call) and _terminal(n.func) in _REGISTRATIONS
-        ]
-        top.registrations = tuple(sorted(calls, key=lambda c: (c.lineno, c.col_offset)))
-        top.current()  # forgets its stubs
+        top.member_globals[index], top.member_calls[index] = _member_facts(
+            target.chain[0].body[index]
+        )
+        top.globals_ = tuple(g for found in top.member_globals for g in found)
+        top.registrations = (*shell_calls, *(c for found in top.member_calls for c in found))
         top._stubs.clear()
     for later in state.tops[target.top + 1 :]:
         later.shift += delta
@@ -707,8 +774,16 @@ def _find_target(state: _State, first: int, last: int) -> _Target:
             break
         if last > top.end:
             continue
-        node = top.current()
         chain: list[ast.ClassDef] = []
+        if isinstance(top.node, ast.ClassDef):  # its members may lag: found by their lines
+            chain.append(top.node)
+            spans = [top.member_span(i) for i in range(len(top.node.body))]
+            found = [i for i, (start, end) in enumerate(spans) if start <= first and last <= end]
+            if not found:
+                raise _Fallback("the edit is in a class body")
+            node = top.member(found[0])
+        else:
+            node = top.current()
         while isinstance(node, ast.ClassDef):
             chain.append(node)
             member = next(
@@ -784,24 +859,28 @@ def _shift(node: ast.AST, lines: int) -> None:
 
 
 def _replace_member(
-    chain: tuple[ast.ClassDef, ...], old: ast.stmt, new: ast.stmt, delta: int
+    chain: tuple[ast.ClassDef, ...], old: ast.stmt, new: ast.stmt, delta: int, owed: list[int]
 ) -> None:
     """Put ``new`` in place of ``old`` in the innermost class; move what follows it in each
-    class of the chain."""
+    class of the chain (in the outermost, by adding to the lines its members ``owed``)."""
     for depth in range(len(chain) - 1, -1, -1):
         cls = chain[depth]
         inner = old if depth == len(chain) - 1 else chain[depth + 1]
         after = False
         for position, member in enumerate(cls.body):
             if after:
-                _shift(member, delta)
+                if depth:
+                    _shift(member, delta)
+                else:
+                    owed[position] += delta
             elif member is inner:
                 if inner is old:
                     cls.body[position] = new
                 after = True
         # a class ends where its last statement ends
-        cls.end_lineno = cls.body[-1].end_lineno
-        cls.end_col_offset = cls.body[-1].end_col_offset
+        last = cls.body[-1]
+        cls.end_lineno = (last.end_lineno or last.lineno) + (0 if depth else owed[-1])
+        cls.end_col_offset = last.end_col_offset
 
 
 # --- what a statement names and binds ---------------------------------------------------------
@@ -821,7 +900,7 @@ def _top(node: ast.stmt) -> _Top:
             globals_.append(child)  # type: ignore[arg-type]
         elif isinstance(child, ast.Call) and _terminal(child.func) in _REGISTRATIONS:
             registrations.append(child)
-    return _Top(
+    top = _Top(
         node,
         frozenset(refs),
         header_refs,
@@ -830,6 +909,27 @@ def _top(node: ast.stmt) -> _Top:
         tuple(globals_),
         tuple(registrations),
     )
+    if isinstance(node, ast.ClassDef):
+        top.owed = [0] * len(node.body)
+        for member in node.body:
+            member_globals, member_calls = _member_facts(member)
+            top.member_globals.append(member_globals)
+            top.member_calls.append(member_calls)
+    return top
+
+
+def _member_facts(member: ast.stmt) -> tuple[tuple[ast.Global, ...], tuple[ast.Call, ...]]:
+    """A class member's ``global`` statements and registering calls, in source order."""
+    found_globals: list[ast.Global] = []
+    calls: list[ast.Call] = []
+    for child in ast.walk(member):
+        if isinstance(child, ast.Global):
+            found_globals.append(child)
+        elif isinstance(child, ast.Call) and _terminal(child.func) in _REGISTRATIONS:
+            calls.append(child)
+    found_globals.sort(key=lambda g: (g.lineno, g.col_offset))
+    calls.sort(key=lambda c: (c.lineno, c.col_offset))
+    return tuple(found_globals), tuple(calls)
 
 
 def _header_parts(node: ast.stmt) -> list[ast.AST]:
@@ -1136,16 +1236,22 @@ def _header_copy(node: ast.stmt, globals_: Sequence[ast.Global]) -> ast.stmt:
 
 
 def _sibling_stub(
-    member: ast.FunctionDef | ast.AsyncFunctionDef, globals_: Sequence[ast.Global]
+    member: ast.FunctionDef | ast.AsyncFunctionDef,
+    globals_: Sequence[ast.Global],
+    *,
+    copied: bool = False,
 ) -> ast.stmt:
     """Another method of the edited method's class: ``__init__`` by its header, the others
-    by kind, name and decorators (their own, not copies: the mini-module is used once)."""
+    by kind, name and decorators (their own, not copies: the mini-module is used once;
+    copies with ``copied``, to be moved)."""
     inside = [g for g in globals_ if _within(g, member)]
     if member.name == "__init__":
+        if copied:
+            return _header_copy(member, inside)
         return _header_stub(copy.copy(member), inside)
     stub = _definition_name_stub(member, inside)
     assert isinstance(stub, _FUNCTIONS)
-    stub.decorator_list = member.decorator_list
+    stub.decorator_list = copy.deepcopy(member.decorator_list) if copied else member.decorator_list
     return stub
 
 
@@ -1198,28 +1304,53 @@ def _placed(node: _Node, line: int, col: int) -> _Node:
     return node
 
 
-def _class_context(
-    chain: tuple[ast.ClassDef, ...], function: ast.stmt, globals_: Sequence[ast.Global]
-) -> ast.ClassDef:
+def _class_context(top: _Top, chain: tuple[ast.ClassDef, ...], function: ast.stmt) -> ast.ClassDef:
     """The outermost class around the function, its other methods reduced to their headers
-    (their bodies keep only ``global`` statements)."""
+    (their bodies keep only ``global`` statements). The class's own nodes are at their
+    place (``settle_shell``); its members may lag."""
 
     def build(depth: int) -> ast.ClassDef:
         cls = chain[depth]
         inner: ast.stmt = chain[depth + 1] if depth + 1 < len(chain) else function
         members: list[ast.stmt] = []
-        for member in cls.body:
+        for index, member in enumerate(cls.body):
             if member is inner:
                 members.append(build(depth + 1) if depth + 1 < len(chain) else function)
+            elif isinstance(member, _FUNCTIONS) and depth == 0:
+                stub = _sibling_stub(member, top.member_globals[index], copied=True)
+                members += top.member_copy(index, [stub])
             elif isinstance(member, _FUNCTIONS):
-                members.append(_sibling_stub(member, globals_))
+                members.append(_sibling_stub(member, top.globals_))
             else:
-                members.append(member)
+                members.append(top.member(index) if depth == 0 else member)
         clone = copy.copy(cls)
         clone.body = members
         return clone
 
     return build(0)
+
+
+def _class_stub(top: _Top, *, header: bool) -> ast.stmt:
+    """A class's ``"header"`` or ``"names"`` stub (see ``_Top.stub``), made from copies of
+    its members moved by what they owe."""
+    node = top.node
+    assert isinstance(node, ast.ClassDef)
+    if not header:
+        inside = [
+            moved
+            for index, found in enumerate(top.member_globals)
+            for moved in top.member_copy(index, [copy.copy(g) for g in found])
+        ]
+        return _definition_name_stub(node, inside)
+    stub = copy.copy(node)
+    stub.decorator_list = copy.deepcopy(node.decorator_list)
+    stub.bases = copy.deepcopy(node.bases)
+    stub.keywords = copy.deepcopy(node.keywords)
+    stub.body = [
+        top.member_copy(index, [_member_stub(member, top.member_globals[index])])[0]
+        for index, member in enumerate(node.body)
+    ]
+    return stub
 
 
 # --- findings ---------------------------------------------------------------------------------
