@@ -122,6 +122,8 @@ class _Top:
     owed: list[int] = field(default_factory=list)
     member_globals: list[tuple[ast.Global, ...]] = field(default_factory=list)
     member_calls: list[tuple[ast.Call, ...]] = field(default_factory=list)
+    _always_whole: bool | None = None
+    _member_stubs: dict[int, ast.stmt] = field(default_factory=dict)  # see ``member_stub``
 
     @property
     def start(self) -> int:
@@ -142,6 +144,13 @@ class _Top:
                 _shift(member, owed)
             self.owed = [0] * len(self.owed)
         return self.node
+
+    def always_whole(self, index: int) -> bool:
+        """``_always_whole``, asked once (its answer does not change while the statement
+        lies inside no edited function)."""
+        if self._always_whole is None:
+            self._always_whole = _always_whole(index, self)
+        return self._always_whole
 
     def member_span(self, index: int) -> tuple[int, int]:
         """The lines of a class's member ``index``."""
@@ -175,6 +184,20 @@ class _Top:
         self.shift = 0
         self._stubs.clear()
 
+    def member_stub(self, index: int) -> ast.stmt:
+        """``_member_stub`` of a class's member ``index`` at its place: made once, moved to
+        the member's line whenever asked (it keeps its shape while the member is not
+        edited)."""
+        assert isinstance(self.node, ast.ClassDef)
+        member = self.node.body[index]
+        line = member.lineno + self.shift + self.owed[index]
+        stub = self._member_stubs.get(index)
+        if stub is None:
+            stub = self._member_stubs[index] = _member_stub(member, self.member_globals[index])
+        if stub.lineno != line:
+            _shift(stub, line - stub.lineno)
+        return stub
+
     def member_copy(self, index: int, nodes: list[_Node]) -> list[_Node]:
         """Copies made from member ``index`` (new nodes only), moved by what it owes."""
         owed = self.owed[index] if self.owed else 0
@@ -207,8 +230,10 @@ class _Top:
         if built is None:
             if kind == "registrations":
                 built = (self.registration_stubs(), 0)
+            elif isinstance(self.node, ast.ClassDef) and kind == "header":
+                return [_class_header(self)]  # its members' stubs move on their own
             elif isinstance(self.node, ast.ClassDef):
-                built = ([_class_stub(self, header=kind == "header")], 0)
+                built = ([_class_stub(self)], 0)
             elif kind == "block":
                 copied = [copy.deepcopy(self.node)]
                 inner = _in_definitions(self.node, self.registrations)
@@ -237,6 +262,7 @@ class _State:
     app_names: frozenset[str]
     binders: dict[str, list[int]] = field(default_factory=dict)  # name → indices of tops
     imported: frozenset[str] = frozenset()  # names some module-level import binds
+    anchors: set[int] | None = None  # see ``_anchors``
 
 
 @dataclass(frozen=True)
@@ -293,7 +319,7 @@ class IncrementalChecker:
         self._tree = ast.Module(body=[], type_ignores=[])
         self._parts: dict[int, tuple[ast.stmt, StatementFacts, int]] = {}
         self._checks = 0
-        self._pooled: tuple[tuple[frozenset[str], frozenset[str], int], list[ast.stmt]] | None
+        self._pooled: tuple[tuple[frozenset[str], frozenset[str]], list[ast.stmt]] | None
         self._pooled = None
 
     def check(self, text: str) -> CheckResult:
@@ -438,11 +464,15 @@ class IncrementalChecker:
         return ModuleFacts.composed(tree, source, self.path, self.module_name, parts)
 
     def _pooled_stub(self, names: set[str], globals_: set[str], line: int) -> list[ast.stmt]:
-        """``_pooled_stub``, the same statements while the pooled names stay the same."""
-        key = (frozenset(names), frozenset(globals_), line)
+        """``_pooled_stub``, the same statements (moved to the new last line) while the
+        pooled names stay the same."""
+        key = (frozenset(names), frozenset(globals_))
         if self._pooled is None or self._pooled[0] != key:
             self._pooled = (key, _pooled_stub(names, globals_, line))
-        return self._pooled[1]
+        stubs = self._pooled[1]
+        for stub in stubs:
+            _shift(stub, max(line, 1) - stub.lineno)
+        return stubs
 
     def _mini_module(
         self, state: _State, target: _Target, group: list[int], module_lines: int
@@ -458,7 +488,9 @@ class IncrementalChecker:
         total += _last_line(target.node) - _first_line(target.node) + 1
         if module_lines > self.min_lines and total > self.max_share * module_lines:
             raise _Fallback("the mini-module would be too large")
-        precise = _anchors(state.tops)
+        if state.anchors is None:
+            state.anchors = _anchors(state.tops)
+        precise = state.anchors
         body: list[ast.stmt] = []
         pooled: set[str] = set()
         pooled_globals: set[str] = set()
@@ -476,7 +508,7 @@ class IncrementalChecker:
                 body += top.registration_stubs(leave_out=(at, target.node))
             elif kind == "full" and _is_block(top.node) and index not in group:
                 body += top.stub("block")
-            elif kind == "full" or _always_whole(index, top):
+            elif kind == "full" or top.always_whole(index):
                 body.append(top.current())
             elif kind == "header":
                 body += top.stub("header")
@@ -664,6 +696,7 @@ def _splice(state: _State, target: _Target, new_node: ast.stmt, delta: int) -> N
         top.globals_ = tuple(g for found in top.member_globals for g in found)
         top.registrations = (*shell_calls, *(c for found in top.member_calls for c in found))
         top._stubs.clear()
+        top._member_stubs.pop(index, None)  # its shape changed
     for later in state.tops[target.top + 1 :]:
         later.shift += delta
 
@@ -1236,22 +1269,16 @@ def _header_copy(node: ast.stmt, globals_: Sequence[ast.Global]) -> ast.stmt:
 
 
 def _sibling_stub(
-    member: ast.FunctionDef | ast.AsyncFunctionDef,
-    globals_: Sequence[ast.Global],
-    *,
-    copied: bool = False,
+    member: ast.FunctionDef | ast.AsyncFunctionDef, globals_: Sequence[ast.Global]
 ) -> ast.stmt:
     """Another method of the edited method's class: ``__init__`` by its header, the others
-    by kind, name and decorators (their own, not copies: the mini-module is used once;
-    copies with ``copied``, to be moved)."""
+    by kind, name and decorators (their own, not copies: the mini-module is used once)."""
     inside = [g for g in globals_ if _within(g, member)]
     if member.name == "__init__":
-        if copied:
-            return _header_copy(member, inside)
         return _header_stub(copy.copy(member), inside)
     stub = _definition_name_stub(member, inside)
     assert isinstance(stub, _FUNCTIONS)
-    stub.decorator_list = copy.deepcopy(member.decorator_list) if copied else member.decorator_list
+    stub.decorator_list = member.decorator_list
     return stub
 
 
@@ -1317,8 +1344,7 @@ def _class_context(top: _Top, chain: tuple[ast.ClassDef, ...], function: ast.stm
             if member is inner:
                 members.append(build(depth + 1) if depth + 1 < len(chain) else function)
             elif isinstance(member, _FUNCTIONS) and depth == 0:
-                stub = _sibling_stub(member, top.member_globals[index], copied=True)
-                members += top.member_copy(index, [stub])
+                members.append(top.member_stub(index))
             elif isinstance(member, _FUNCTIONS):
                 members.append(_sibling_stub(member, top.globals_))
             else:
@@ -1330,26 +1356,33 @@ def _class_context(top: _Top, chain: tuple[ast.ClassDef, ...], function: ast.stm
     return build(0)
 
 
-def _class_stub(top: _Top, *, header: bool) -> ast.stmt:
-    """A class's ``"header"`` or ``"names"`` stub (see ``_Top.stub``), made from copies of
-    its members moved by what they owe."""
+def _class_stub(top: _Top) -> ast.stmt:
+    """A class's ``"names"`` stub (see ``_Top.stub``), its ``global`` statements copied and
+    moved by what their members owe."""
     node = top.node
     assert isinstance(node, ast.ClassDef)
-    if not header:
-        inside = [
-            moved
-            for index, found in enumerate(top.member_globals)
-            for moved in top.member_copy(index, [copy.copy(g) for g in found])
-        ]
-        return _definition_name_stub(node, inside)
+    inside = [
+        moved
+        for index, found in enumerate(top.member_globals)
+        for moved in top.member_copy(index, [copy.copy(g) for g in found])
+    ]
+    return _definition_name_stub(node, inside)
+
+
+def _class_header(top: _Top) -> ast.stmt:
+    """A class's ``"header"`` stub (see ``_Top.stub``) at its place: its own nodes copied,
+    its members' stubs (``_Top.member_stub``)."""
+    node = top.node
+    assert isinstance(node, ast.ClassDef)
     stub = copy.copy(node)
     stub.decorator_list = copy.deepcopy(node.decorator_list)
     stub.bases = copy.deepcopy(node.bases)
     stub.keywords = copy.deepcopy(node.keywords)
-    stub.body = [
-        top.member_copy(index, [_member_stub(member, top.member_globals[index])])[0]
-        for index, member in enumerate(node.body)
-    ]
+    for part in [*stub.decorator_list, *stub.bases, *stub.keywords]:
+        _shift(part, top.shift)
+    stub.lineno += top.shift
+    stub.end_lineno = (stub.end_lineno or stub.lineno) + top.shift
+    stub.body = [top.member_stub(index) for index in range(len(node.body))]
     return stub
 
 
