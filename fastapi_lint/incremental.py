@@ -89,6 +89,7 @@ _APP_CALLS = frozenset(
 _LINE_REFERENCE = re.compile(r"(\blines? )(\d+)\b")
 
 MAX_SHARE = 0.5
+SUMMARIES_KEPT = 64
 MIN_LINES = 1000
 SHORT_LINES = 5
 
@@ -263,6 +264,7 @@ class _State:
     binders: dict[str, list[int]] = field(default_factory=dict)  # name → indices of tops
     imported: frozenset[str] = frozenset()  # names some module-level import binds
     anchors: set[int] | None = None  # see ``_anchors``
+    edited_refs: frozenset[str] = frozenset()  # the names the last edited method mentions
 
 
 @dataclass(frozen=True)
@@ -302,7 +304,8 @@ class IncrementalChecker:
         self.max_share = MAX_SHARE
         self.min_lines = MIN_LINES
         self._state: _State | None = None
-        self._summary: tuple[ast.stmt, Counter[str], Counter[tuple[str, str]]] | None = None
+        # function text → its summaries (see ``_summaries``); emptied by a full check
+        self._summaries_of: dict[str, tuple[Counter[str], Counter[tuple[str, str]]]] = {}
         self.source: SourceText | None = None  # of the last version checked
         # "full", "incremental" or "unchanged", and why the last check was full: for tests
         # and benchmarks
@@ -348,6 +351,7 @@ class IncrementalChecker:
     # --- full check -------------------------------------------------------------------------
 
     def _full(self, text: str) -> CheckResult:
+        self._summaries_of.clear()  # the module's names and apps may change
         lines = _split_lines(text)
         tree = parse_module(text, self.path)
         source = _source(text, lines)
@@ -387,12 +391,14 @@ class IncrementalChecker:
         delta = new_last - old_last
         target = _find_target(state, first, max(old_last, first))
         old_node = target.node
-        new_node = _reparse(lines, old_node, old_node.end_lineno or old_node.lineno, delta)
+        old_end = old_node.end_lineno or old_node.lineno
+        new_node, new_text = _reparse(lines, old_node, old_end, delta)
         if _header(new_node) != _header(old_node):
             raise _Fallback("the function's header changed")
         names = frozenset(state.binders)
-        old_summary = self._summaries(old_node, state.app_names, names)
-        new_summary = self._summaries(new_node, state.app_names, names)
+        old_text = "".join(state.lines[_first_line(old_node) - 1 : old_end])
+        old_summary = self._summaries(old_node, old_text, state.app_names, names)
+        new_summary = self._summaries(new_node, new_text, state.app_names, names)
         if old_summary[0] != new_summary[0]:
             raise _Fallback("a module-wide summary of the function changed")
         before, after = old_summary[1], new_summary[1]
@@ -432,17 +438,19 @@ class IncrementalChecker:
         return CheckResult(list(state.diagnostics))
 
     def _summaries(
-        self, node: ast.stmt, app_names: frozenset[str], names: frozenset[str]
+        self, node: ast.stmt, text: str, app_names: frozenset[str], names: frozenset[str]
     ) -> tuple[Counter[str], Counter[tuple[str, str]]]:
-        """What module-wide facts read from a function, and how it uses module-level names;
-        the edited function's are kept for the next edit, which starts from it."""
-        cached = self._summary
-        if cached is not None and cached[0] is node:
-            return cached[1], cached[2]
-        app_summary = _app_summary(node, app_names)
-        references = _reference_keys(node, names)
-        self._summary = (node, app_summary, references)
-        return app_summary, references
+        """What module-wide facts read from a function, and how it uses module-level names.
+        They depend on its text alone while the module's names stay those of the last full
+        check: kept by text for the functions edited lately (the next edit of one starts
+        from its text)."""
+        memo = self._summaries_of
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = (_app_summary(node, app_names), _reference_keys(node, names))
+            if len(memo) > SUMMARIES_KEPT:
+                del memo[next(iter(memo))]
+        return found
 
     def _composed(self, body: list[ast.stmt], source: SourceText) -> ModuleFacts:
         """The facts of the mini-module ``body``, joined from those of its statements (made
@@ -612,7 +620,7 @@ def _context(state: _State, target: _Target, group: list[int]) -> dict[int, str]
     frontier: list[tuple[int, Iterable[str]]] = []
     for index in kinds:
         if index == target.top and target.chain:
-            refs: Iterable[str] = _refs(target.node) | state.tops[index].header_refs
+            refs: Iterable[str] = state.edited_refs | state.tops[index].header_refs
         else:
             refs = state.tops[index].refs
         frontier.append((index, refs))
@@ -689,10 +697,12 @@ def _splice(state: _State, target: _Target, new_node: ast.stmt, delta: int) -> N
         index = next(i for i, m in enumerate(target.chain[0].body) if m is outer)
         shell_calls = top._shell_calls()
         _replace_member(target.chain, target.node, new_node, delta, top.owed)
-        top.refs = top.refs | _refs(new_node)  # a superset is safe: more gets re-checked
-        top.member_globals[index], top.member_calls[index] = _member_facts(
-            target.chain[0].body[index]
-        )
+        member = target.chain[0].body[index]
+        refs, top.member_globals[index], top.member_calls[index] = _member_facts(member)
+        if member is not new_node:
+            refs = _refs(new_node)
+        state.edited_refs = refs
+        top.refs = top.refs | refs  # a superset is safe: more gets re-checked
         top.globals_ = tuple(g for found in top.member_globals for g in found)
         top.registrations = (*shell_calls, *(c for found in top.member_calls for c in found))
         top._stubs.clear()
@@ -833,8 +843,9 @@ def _find_target(state: _State, first: int, last: int) -> _Target:
     raise _Fallback("the edit is outside any function")
 
 
-def _reparse(lines: list[str], old: ast.stmt, old_end: int, delta: int) -> ast.stmt:
-    """The function's new text parsed alone, with the positions it has in the module."""
+def _reparse(lines: list[str], old: ast.stmt, old_end: int, delta: int) -> tuple[ast.stmt, str]:
+    """The function's new text parsed alone, with the positions it has in the module; and
+    that text."""
     start = _first_line(old)
     end = old_end + delta
     if end < start:
@@ -858,7 +869,7 @@ def _reparse(lines: list[str], old: ast.stmt, old_end: int, delta: int) -> ast.s
     node = body[0]
     if (node.end_lineno or node.lineno) != end:
         raise _Fallback("the function's last lines changed")
-    return node
+    return node, text
 
 
 # Contexts and operators are shared singletons without positions: never walked.
@@ -945,24 +956,30 @@ def _top(node: ast.stmt) -> _Top:
     if isinstance(node, ast.ClassDef):
         top.owed = [0] * len(node.body)
         for member in node.body:
-            member_globals, member_calls = _member_facts(member)
+            _, member_globals, member_calls = _member_facts(member)
             top.member_globals.append(member_globals)
             top.member_calls.append(member_calls)
     return top
 
 
-def _member_facts(member: ast.stmt) -> tuple[tuple[ast.Global, ...], tuple[ast.Call, ...]]:
-    """A class member's ``global`` statements and registering calls, in source order."""
+def _member_facts(
+    member: ast.stmt,
+) -> tuple[frozenset[str], tuple[ast.Global, ...], tuple[ast.Call, ...]]:
+    """The names a class member mentions, its ``global`` statements and registering calls
+    (in source order), in one walk."""
+    refs: set[str] = set()
     found_globals: list[ast.Global] = []
     calls: list[ast.Call] = []
     for child in ast.walk(member):
-        if isinstance(child, ast.Global):
+        if type(child) is ast.Name:
+            refs.add(child.id)
+        elif isinstance(child, ast.Global):
             found_globals.append(child)
         elif isinstance(child, ast.Call) and _terminal(child.func) in _REGISTRATIONS:
             calls.append(child)
     found_globals.sort(key=lambda g: (g.lineno, g.col_offset))
     calls.sort(key=lambda c: (c.lineno, c.col_offset))
-    return tuple(found_globals), tuple(calls)
+    return frozenset(refs), tuple(found_globals), tuple(calls)
 
 
 def _header_parts(node: ast.stmt) -> list[ast.AST]:
