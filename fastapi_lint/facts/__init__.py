@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from functools import cached_property
 
 from fastapi_lint.facts.fastapi import (
+    APP_CLASSES,
+    DEPENDS_FUNCTIONS,
     AppInstance,
     DependencyUse,
     Route,
@@ -23,7 +25,7 @@ from fastapi_lint.facts.fastapi import (
 from fastapi_lint.facts.models import find_pydantic_classes
 from fastapi_lint.facts.names import NameResolver
 from fastapi_lint.facts.paths import PathParam, PathTemplate, parse_path
-from fastapi_lint.facts.scopes import FunctionInfo, ModuleWalk, merged_walk, walk_module
+from fastapi_lint.facts.scopes import FunctionInfo, ModuleWalk, NodeT, merged_walk, walk_module
 from fastapi_lint.source import SourceText
 
 __all__ = [
@@ -136,13 +138,60 @@ class ModuleFacts:
             nodes[n] for n in self.focused_nodes if type(n) in _FUNCTION_TYPES and n in nodes
         )
 
-    @cached_property
+    def nodes_of(self, kind: type[NodeT]) -> list[NodeT]:
+        """Every node of class ``kind`` in the module, in source order, from one index."""
+        return self._walk.nodes_of(kind)
+
+    def focused_nodes_of(self, kind: type[NodeT]) -> list[NodeT]:
+        """``nodes_of`` inside the top-level statements of ``focus``."""
+        if self.focus is None:
+            return self._walk.nodes_of(kind)
+        return [n for n in self.focused_nodes if type(n) is kind]
+
+    @property
     def calls(self) -> list[ast.Call]:
-        return [n for n in self._walk.scope_of if isinstance(n, ast.Call)]
+        return self._walk.nodes_of(ast.Call)
+
+    @property
+    def classes(self) -> list[ast.ClassDef]:
+        return self._walk.nodes_of(ast.ClassDef)
+
+    def calls_to(self, *qualified: str) -> list[ast.Call]:
+        """The calls of a function named by one of ``qualified``, in source order; only the
+        calls ``calls_named`` finds for their last names are resolved."""
+        wanted = set(qualified)
+        names = {q.rpartition(".")[2] for q in wanted}
+        resolve = self._names.qualified_name
+        return [call for call in self.calls_named(*names) if resolve(call.func) in wanted]
+
+    def calls_named(self, *names: str) -> list[ast.Call]:
+        """The calls, in source order, whose callee ends in one of ``names`` (``x.decode(...)``,
+        ``decode(...)``) or is an import alias of something ending so (``jwt_decode(...)``
+        after ``from jwt import decode as jwt_decode``). Every call whose qualified name ends
+        in one of them is there (with local functions spelled the same): a rule looking for
+        a few qualified names resolves these instead of every call."""
+        table = self._calls_by_terminal
+        spellings = {s for name in names for s in self._names.spellings_of(name)}
+        found: list[int] = []
+        for spelling in spellings:
+            found += table.get(spelling, ())
+        if len(found) > 1:
+            found.sort()
+        calls = self.calls
+        return [calls[i] for i in found]
 
     @cached_property
-    def classes(self) -> list[ast.ClassDef]:
-        return [n for n in self._walk.scope_of if isinstance(n, ast.ClassDef)]
+    def _calls_by_terminal(self) -> dict[str, list[int]]:
+        """Positions in ``calls`` by the last name of the callee: ``decode`` for ``jwt.decode(...)``
+        and ``decode(...)``."""
+        table: dict[str, list[int]] = {}
+        for index, call in enumerate(self.calls):
+            func = call.func
+            if type(func) is ast.Attribute:
+                table.setdefault(func.attr, []).append(index)
+            elif type(func) is ast.Name:
+                table.setdefault(func.id, []).append(index)
+        return table
 
     @property
     def module_nodes(self) -> list[ast.AST]:
@@ -350,8 +399,24 @@ class ModuleFacts:
     @cached_property
     def apps(self) -> dict[str, AppInstance]:
         """``FastAPI()``/``APIRouter()`` instances by name (assigned or annotated)."""
+        spellings = self._spellings_of(*APP_CLASSES)
+        assignments: list[ast.Assign | ast.AnnAssign] = [
+            node
+            for node in self.nodes_of(ast.Assign)
+            if isinstance(node.value, ast.Call) and _last_name(node.value.func) in spellings
+        ]
+        assignments += self.nodes_of(ast.AnnAssign)
+        assignments.sort(key=_statement_position)  # a later assignment wins
         return find_app_instances(
-            self._walk.functions, iter(self._walk.scope_of), self.qualified_name
+            self._walk.functions, iter(assignments), self.qualified_name, spellings
+        )
+
+    def _spellings_of(self, *qualified: str) -> frozenset[str]:
+        """The last names an expression naming one of ``qualified`` can end in."""
+        return frozenset(
+            spelling
+            for name in qualified
+            for spelling in self._names.spellings_of(name.rpartition(".")[2])
         )
 
     @cached_property
@@ -389,7 +454,7 @@ class ModuleFacts:
                 alias_types.update((m, inner) for m in metadata if isinstance(m, ast.Call))
         return find_dependencies(
             self._walk.functions,
-            self.calls,
+            self.calls_named(*(name.rpartition(".")[2] for name in DEPENDS_FUNCTIONS)),
             self.qualified_name,
             self.annotated_parts,
             alias_types,
@@ -518,6 +583,19 @@ def statement_facts(
     tree.body = [statement]
     walk = walk_module(tree)
     return walk, NameResolver(tree, walk, module_name)
+
+
+def _last_name(expr: ast.expr) -> str | None:
+    """``decode`` for ``jwt.decode`` and ``decode``; None for other expressions."""
+    if type(expr) is ast.Attribute:
+        return expr.attr
+    if type(expr) is ast.Name:
+        return expr.id
+    return None
+
+
+def _statement_position(statement: ast.stmt) -> tuple[int, int]:
+    return statement.lineno, statement.col_offset
 
 
 def _is_main_guard(test: ast.expr) -> bool:

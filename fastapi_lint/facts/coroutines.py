@@ -24,6 +24,7 @@ _TRANSPARENT_METHOD_DECORATORS = {
 _MODULE_COROUTINES: weakref.WeakKeyDictionary[ModuleFacts, dict[str, FunctionInfo]] = (
     weakref.WeakKeyDictionary()
 )
+_ASYNC_NAMES: weakref.WeakKeyDictionary[ModuleFacts, frozenset[str]] = weakref.WeakKeyDictionary()
 _READ_NAMES: weakref.WeakKeyDictionary[FunctionInfo, frozenset[str]] = weakref.WeakKeyDictionary()
 _BOUND_NAMES: weakref.WeakKeyDictionary[FunctionInfo, frozenset[str]] = weakref.WeakKeyDictionary()
 
@@ -34,15 +35,33 @@ def called_coroutine_function(facts: ModuleFacts, call: ast.Call) -> FunctionInf
     shadows, or ``self.fetch(...)`` inside a method of the class defining ``async def fetch``.
     Async generators (an ``async def`` that yields) are not coroutines and give None."""
     func = call.func
+    # what it finds is an `async def` named as the callee: most calls name none
     if isinstance(func, ast.Name):
-        found = _module_coroutine(facts, func.id, call)
+        found = None
+        if func.id in _async_function_names(facts):
+            found = _module_coroutine(facts, func.id, call)
     elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        found = _method_coroutine(facts, func.value.id, func.attr, call)
+        found = None
+        if func.attr in _async_function_names(facts):
+            found = _method_coroutine(facts, func.value.id, func.attr, call)
     else:
         found = None
     if found is None or not found.is_async or found.is_generator:
         return None
     return found
+
+
+def may_call_coroutines(facts: ModuleFacts) -> bool:
+    """False when ``called_coroutine_function`` finds nothing in the module: no ``async
+    def``."""
+    return bool(_async_function_names(facts))
+
+
+def _async_function_names(facts: ModuleFacts) -> frozenset[str]:
+    names = _ASYNC_NAMES.get(facts)
+    if names is None:
+        names = _ASYNC_NAMES[facts] = frozenset(f.name for f in facts.functions if f.is_async)
+    return names
 
 
 def is_name_read(func: FunctionInfo, name: str) -> bool:
@@ -119,9 +138,7 @@ def _module_coroutines(facts: ModuleFacts) -> dict[str, FunctionInfo]:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         for name in _bound_names(node)
     }
-    rebound.update(
-        name for node in facts.all_nodes if isinstance(node, ast.Global) for name in node.names
-    )
+    rebound.update(name for node in facts.nodes_of(ast.Global) for name in node.names)
     found = {}
     for name, functions in defs.items():
         last = functions[-1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
 from fastapi_lint.facts.paths import PathTemplate, parse_path
@@ -72,7 +72,12 @@ def find_app_instances(
     functions: list[FunctionInfo],
     all_nodes: Iterator[ast.AST],
     qualified_name: QualifiedName,
+    spellings: Collection[str] | None = None,
 ) -> dict[str, AppInstance]:
+    """``spellings``, when given, are the last names an expression naming one of the classes
+    can end in (``FastAPI``, an alias of it): other expressions are not resolved."""
+    if spellings is not None:
+        qualified_name = _resolving_only(spellings, qualified_name)
     instances: dict[str, AppInstance] = {}
     for node in all_nodes:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
@@ -94,6 +99,21 @@ def find_app_instances(
                 if kind and param.arg not in instances:
                     instances[param.arg] = AppInstance(param.arg, kind, param, None)
     return instances
+
+
+def _resolving_only(names: Collection[str], qualified_name: QualifiedName) -> QualifiedName:
+    """``qualified_name`` for expressions ending in one of ``names``, None for the others."""
+
+    def resolve(expr: ast.AST) -> str | None:
+        if type(expr) is ast.Attribute:
+            last: str | None = expr.attr
+        elif type(expr) is ast.Name:
+            last = expr.id
+        else:
+            return None
+        return qualified_name(expr) if last in names else None
+
+    return resolve
 
 
 def find_routes(

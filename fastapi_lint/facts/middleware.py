@@ -18,6 +18,14 @@ CORS_MIDDLEWARE = frozenset(
 )
 MIDDLEWARE_WRAPPER = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
 APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.Starlette"})
+# the last names of the callees a registration calls: only these calls are looked at
+_CALLEE_NAMES = frozenset(
+    {
+        "add_middleware",
+        "middleware",
+        *(name.rpartition(".")[2] for name in (*MIDDLEWARE_WRAPPER, *CORS_MIDDLEWARE)),
+    }
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,7 +69,7 @@ def is_application(facts: ModuleFacts, receiver: ast.expr | None) -> bool:
 
 def _find_uses(facts: ModuleFacts) -> list[MiddlewareUse]:
     found: list[MiddlewareUse] = []
-    for call in facts.calls:
+    for call in facts.calls_named(*_CALLEE_NAMES):
         use = _use_of_call(facts, call)
         if use is not None:
             found.append(use)

@@ -80,6 +80,7 @@ class NameResolver:
         self._any_comprehension_name: set[str] = set()
         self._module_counts: Counter[str] | None = None
         self._qualified: dict[ast.AST, str | None] = {}
+        self._spellings: dict[str, set[str]] | None = None
         self._collect()
         # a name no scope imports and no builtin has resolves to nothing, wherever it is read
         self._resolvable = {n for table in self._imports.values() for n in table} | BUILTIN_NAMES
@@ -226,6 +227,21 @@ class NameResolver:
                     counts.update(_bound_names(node))
             self._module_counts = counts
         return self._module_counts[name]
+
+    def spellings_of(self, terminal: str) -> tuple[str, ...]:
+        """The names a callee ending in ``terminal`` can be spelled with: ``terminal`` itself
+        (``x.decode``, ``decode``) and the names imported, in any scope, as something ending in
+        it (``jwt_decode`` after ``from jwt import decode as jwt_decode``)."""
+        if self._spellings is None:
+            spellings: dict[str, set[str]] = {}
+            for table in self._imports.values():
+                for local, binding in table.items():
+                    last = binding.qualified.rpartition(".")[2]
+                    if last != local:
+                        spellings.setdefault(last, set()).add(local)
+            self._spellings = spellings
+        aliases = self._spellings.get(terminal)
+        return (terminal, *sorted(aliases)) if aliases else (terminal,)
 
     def binds_in_scope(self, name: str, scope: ScopeNode) -> bool:
         """True when ``scope`` itself binds ``name`` (assignment, parameter, def, import...)."""

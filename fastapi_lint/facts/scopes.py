@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+NodeT = TypeVar("NodeT", bound=ast.AST)
 ScopeNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef | ast.Module
 
 # Contexts and operators (`Load`, `Add`, `Eq`, ...) are shared singletons that carry nothing of
@@ -106,6 +108,23 @@ class ModuleWalk:
     # innermost function (or lambda/class, which break "own body") enclosing each node
     scope_of: dict[ast.AST, ScopeNode]
     module_nodes: list[ast.AST]  # nodes outside any function, lambda or class body
+
+    @cached_property
+    def by_type(self) -> dict[type[ast.AST], list[ast.AST]]:
+        """The nodes of each class, in source order: most rules look for one or two kinds of
+        node, and each scanning every node for them cost more than the rest of the rule."""
+        table: dict[type[ast.AST], list[ast.AST]] = {}
+        for node in self.scope_of:
+            nodes = table.get(type(node))
+            if nodes is None:
+                table[type(node)] = [node]
+            else:
+                nodes.append(node)
+        return table
+
+    def nodes_of(self, kind: type[NodeT]) -> list[NodeT]:
+        """Every node of class ``kind`` (exactly: the parser makes no subclasses)."""
+        return self.by_type.get(kind, [])  # type: ignore[return-value]
 
 
 def walk_module(tree: ast.Module) -> ModuleWalk:

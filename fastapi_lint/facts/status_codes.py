@@ -129,8 +129,8 @@ def spelled_status_names(facts: ModuleFacts) -> frozenset[str]:
 
 def _status_attributes(facts: ModuleFacts) -> set[str]:
     names: set[str] = set()
-    for node in facts.all_nodes:
-        if isinstance(node, ast.Attribute) and node.attr.startswith("HTTP_"):
+    for node in facts.nodes_of(ast.Attribute):
+        if node.attr.startswith("HTTP_"):
             qualified = facts.qualified_name(node)
             if qualified is not None and qualified.rpartition(".")[0] in STATUS_MODULES:
                 names.add(node.attr)

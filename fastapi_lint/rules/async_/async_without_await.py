@@ -149,7 +149,7 @@ def _has_other_decorators(facts: ModuleFacts, func: FunctionInfo) -> bool:
 def _referenced_elsewhere(facts: ModuleFacts, func: FunctionInfo) -> bool:
     """True when the module uses the function other than by registering it with FastAPI."""
     registrations = {route.registration for route in facts.routes_of(func)}
-    for node in facts.all_nodes:
+    for node in facts.nodes_of(ast.Name):
         if not _is_load_of(node, func.name) or facts.resolve_function(node) is not func:
             continue
         if not _is_registration_argument(facts, node, registrations):

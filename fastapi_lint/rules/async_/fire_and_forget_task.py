@@ -150,16 +150,12 @@ def _sets_own_response_background(facts: ModuleFacts) -> bool:
     """``JSONResponse(..., background=...)`` or ``response.background = ...`` anywhere in the
     module. FastAPI hands the injected ``BackgroundTasks`` only to a response whose
     ``background`` is None, so tasks added to it next to such a response are dropped."""
-    for node in facts.all_nodes:
-        if isinstance(node, ast.Call) and any(k.arg == "background" for k in node.keywords):
-            return True
-        if (
-            isinstance(node, ast.Attribute)
-            and node.attr == "background"
-            and isinstance(node.ctx, ast.Store)
-        ):
-            return True
-    return False
+    if any(any(k.arg == "background" for k in call.keywords) for call in facts.calls):
+        return True
+    return any(
+        node.attr == "background" and isinstance(node.ctx, ast.Store)
+        for node in facts.nodes_of(ast.Attribute)
+    )
 
 
 def _coroutine_call_argument(facts: ModuleFacts, call: ast.Call) -> ast.Call | None:

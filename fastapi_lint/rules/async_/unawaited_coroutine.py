@@ -43,7 +43,11 @@ from collections.abc import Iterator
 
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, node_start
 from fastapi_lint.facts import ModuleFacts
-from fastapi_lint.facts.coroutines import called_coroutine_function, is_name_read
+from fastapi_lint.facts.coroutines import (
+    called_coroutine_function,
+    is_name_read,
+    may_call_coroutines,
+)
 from fastapi_lint.rules import Options, rule
 
 CODE = "FAS104"
@@ -51,16 +55,23 @@ CODE = "FAS104"
 
 @rule(code=CODE, name="unawaited-coroutine", default=True, fix="safe")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
+    if not may_call_coroutines(facts):
+        return
     module_level = set(facts.module_nodes)
-    for node in facts.focused_nodes:  # reported at a call inside the node
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            diagnostic = _discarded_statement(facts, node.value, module_level)
-        elif isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
-            diagnostic = _unused_assignment(facts, node, node.value)
-        else:
-            continue
-        if diagnostic is not None:
-            yield diagnostic
+    for expr in facts.focused_nodes_of(ast.Expr):  # reported at a call inside the node
+        if isinstance(expr.value, ast.Call):
+            diagnostic = _discarded_statement(facts, expr.value, module_level)
+            if diagnostic is not None:
+                yield diagnostic
+    assignments: list[ast.Assign | ast.AnnAssign] = [
+        *facts.focused_nodes_of(ast.Assign),
+        *facts.focused_nodes_of(ast.AnnAssign),
+    ]
+    for assignment in assignments:
+        if isinstance(assignment.value, ast.Call):
+            diagnostic = _unused_assignment(facts, assignment, assignment.value)
+            if diagnostic is not None:
+                yield diagnostic
 
 
 def _discarded_statement(

@@ -99,7 +99,7 @@ def _registrations(facts: ModuleFacts) -> Iterator[Registration]:
             found = _event_call(facts, decorator, "on_event")
             if found is not None:
                 yield Registration(found[0], found[1], found[2], func)
-    for call in facts.calls:
+    for call in facts.calls_named("add_event_handler"):
         found = _event_call(facts, call, "add_event_handler")
         if found is not None:
             yield Registration(found[0], found[1], found[2], None)

@@ -59,7 +59,7 @@ ASGI_APPLICATIONS = frozenset({"fastapi.FastAPI", "starlette.Starlette"})
 
 @rule(code=CODE, name="httpx-app-shortcut", default=True, fix="safe")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    for call in facts.calls:
+    for call in facts.calls_to(*TRANSPORTS):
         client = facts.qualified_name(call.func)
         transport = TRANSPORTS.get(client or "")
         app = next((kw for kw in call.keywords if kw.arg == "app"), None)

@@ -66,13 +66,14 @@ NAIVE_CONSTRUCTORS = {
     "datetime.datetime.utcnow": "utcnow",
     "datetime.datetime.utcfromtimestamp": "utcfromtimestamp",
 }
+NAIVE_METHODS = frozenset(NAIVE_CONSTRUCTORS.values())
 
 
 @rule(code=CODE, name="naive-utcnow", default=True, fix="unsafe")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    for node in facts.all_nodes:
-        if not isinstance(node, ast.Attribute):
-            continue
+    for node in facts.nodes_of(ast.Attribute):
+        if node.attr not in NAIVE_METHODS:
+            continue  # the qualified name ends in the attribute
         method = NAIVE_CONSTRUCTORS.get(facts.qualified_name(node) or "")
         if method is None:
             continue

@@ -73,13 +73,12 @@ _FROM = re.compile(r"from\s+")
 
 @rule(code=CODE, name="sqlalchemy-legacy-async", default=True, fix="safe")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    for node in facts.all_nodes:
-        if isinstance(node, ast.ImportFrom):
-            diagnostic = _legacy_import(facts, node)
-        elif isinstance(node, ast.Call) and facts.is_call_to(node, SESSIONMAKER):
-            diagnostic = _async_sessionmaker(facts, node)
-        else:
-            continue
+    for node in facts.nodes_of(ast.ImportFrom):
+        diagnostic = _legacy_import(facts, node)
+        if diagnostic is not None:
+            yield diagnostic
+    for call in facts.calls_to(SESSIONMAKER):
+        diagnostic = _async_sessionmaker(facts, call)
         if diagnostic is not None:
             yield diagnostic
 

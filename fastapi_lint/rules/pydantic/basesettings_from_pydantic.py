@@ -58,8 +58,8 @@ OLD_MODULES = {"pydantic", "pydantic.env_settings"}
 
 @rule(code=CODE, name="basesettings-from-pydantic", default=True, fix="safe")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    for node in facts.all_nodes:
-        if not isinstance(node, ast.ImportFrom) or node.level or node.module not in OLD_MODULES:
+    for node in facts.nodes_of(ast.ImportFrom):
+        if node.level or node.module not in OLD_MODULES:
             continue
         if _in_try(facts, node):
             continue  # a shim that tries one location and falls back on the other

@@ -61,10 +61,8 @@ DROPPED = {
 
 @rule(code=CODE, name="v1-field-argument", default=True, fix="safe")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    for call in facts.calls:
+    for call in facts.calls_to(*FIELD, *PARAMS):
         qualified = facts.qualified_name(call.func)
-        if qualified not in FIELD and qualified not in PARAMS:
-            continue
         function = ast.unparse(call.func)
         given = {k.arg for k in call.keywords}
         for keyword in call.keywords:

@@ -87,7 +87,7 @@ METHODS: dict[str, Migration] = {
 
 @rule(code=CODE, name="v1-model-method", default=True, fix="safe")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    for call in facts.calls:
+    for call in facts.calls_named(*METHODS):
         func = call.func
         if not isinstance(func, ast.Attribute) or func.attr not in METHODS:
             continue

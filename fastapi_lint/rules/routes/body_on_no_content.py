@@ -129,9 +129,7 @@ def _is_pure(value: ast.expr) -> bool:
 
 
 def _json_responses_without_body(facts: ModuleFacts) -> Iterator[Diagnostic]:
-    for call in facts.calls:
-        if facts.qualified_name(call.func) not in JSON_RESPONSE_CLASSES:
-            continue
+    for call in facts.calls_to(*JSON_RESPONSE_CLASSES):
         status = _response_status(facts, call)
         if status in NO_BODY_STATUS_CODES:
             name = ast.unparse(call.func)

@@ -509,7 +509,7 @@ def _path_is_complete(facts: ModuleFacts, route: Route) -> bool:
     for kw in owner.call.keywords:
         if kw.arg == "prefix" and not _literal_without_params(kw.value):
             return False
-    for call in facts.calls:
+    for call in facts.calls_named("include_router"):
         if isinstance(call.func, ast.Attribute) and call.func.attr == "include_router":
             for kw in call.keywords:
                 if kw.arg == "prefix" and not _literal_without_params(kw.value):
@@ -520,7 +520,7 @@ def _path_is_complete(facts: ModuleFacts, route: Route) -> bool:
 def _included_elsewhere(facts: ModuleFacts, route: Route) -> bool:
     """A router built here but never included here may be included elsewhere under a prefix
     with parameters."""
-    for call in facts.calls:
+    for call in facts.calls_named("include_router"):
         if (
             isinstance(call.func, ast.Attribute)
             and call.func.attr == "include_router"

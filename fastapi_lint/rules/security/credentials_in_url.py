@@ -54,8 +54,8 @@ DOCUMENTING_KEYWORDS = frozenset(
 
 @rule(code=CODE, name="credentials-in-url", default=True, fix="none")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    for node in facts.all_nodes:
-        if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+    for node in facts.nodes_of(ast.Constant):
+        if not isinstance(node.value, str):
             continue
         match = URL_WITH_PASSWORD.fullmatch(node.value.strip())
         if match is None or NOT_A_PASSWORD.search(match.group("password")):

@@ -48,7 +48,7 @@ APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.Starlette"})
 
 @rule(code=CODE, name="debug-enabled", default=True, fix="none")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    for call in facts.calls:
+    for call in facts.calls_to(*APP_CLASSES, "uvicorn.run"):
         qualified = facts.qualified_name(call.func)
         if qualified in APP_CLASSES:
             debug = _true_keyword(call, "debug")

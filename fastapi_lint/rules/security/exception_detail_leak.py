@@ -89,8 +89,8 @@ class Sink:
 @rule(code=CODE, name="exception-detail-leak", default=True, fix="none")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
     reported: set[ast.AST] = set()
-    for handler in facts.all_nodes:
-        if not isinstance(handler, ast.ExceptHandler) or _catches_http_exception(facts, handler):
+    for handler in facts.nodes_of(ast.ExceptHandler):
+        if _catches_http_exception(facts, handler):
             continue
         assigned = _tainted_assignments(facts, handler)
         for sink in _sinks(facts, handler):

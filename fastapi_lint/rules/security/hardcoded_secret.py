@@ -251,8 +251,8 @@ def _remove_field_default(facts: ModuleFacts, statement: ast.stmt) -> Fix | None
 def _environment_fallbacks(
     facts: ModuleFacts, fragments: list[tuple[str, ...]]
 ) -> Iterator[Finding]:
-    for call in facts.calls:
-        if facts.qualified_name(call.func) not in ENV_LOOKUPS or not call.args:
+    for call in facts.calls_to(*ENV_LOOKUPS):
+        if not call.args:
             continue
         default = _lookup_default(call)
         key = call.args[0]

@@ -51,10 +51,7 @@ ALGORITHMS_POSITION = 2  # decode(token, key, algorithms, ...) in PyJWT and pyth
 
 @rule(code=CODE, name="jwt-without-verification", default=True, fix="none")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    for call in facts.calls:
-        qualified = facts.qualified_name(call.func)
-        if qualified not in DECODE_FUNCTIONS:
-            continue
+    for call in facts.calls_to(*DECODE_FUNCTIONS):
         keywords = {kw.arg: kw.value for kw in call.keywords}
         if None in keywords:
             continue  # `**kwargs` may hold anything

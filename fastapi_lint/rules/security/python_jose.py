@@ -43,13 +43,13 @@ MESSAGE = (
 
 @rule(code=CODE, name="python-jose", default=True, fix="none")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    for node in facts.all_nodes:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if _is_jose(alias.name):
-                    yield Diagnostic.at(node, CODE, MESSAGE.format(name=alias.name))
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and _is_jose(node.module):
-            yield Diagnostic.at(node, CODE, MESSAGE.format(name=node.module))
+    for node in facts.nodes_of(ast.Import):
+        for alias in node.names:
+            if _is_jose(alias.name):
+                yield Diagnostic.at(node, CODE, MESSAGE.format(name=alias.name))
+    for found in facts.nodes_of(ast.ImportFrom):
+        if found.level == 0 and _is_jose(found.module):
+            yield Diagnostic.at(found, CODE, MESSAGE.format(name=found.module))
 
 
 def _is_jose(module: str | None) -> bool:

@@ -59,6 +59,8 @@ EXECUTE_METHODS = frozenset(
         "fetchval",
     }
 )
+# the last names of the callees above: only these calls are looked at
+SINK_NAMES = frozenset({*(f.rpartition(".")[2] for f in TEXT_FUNCTIONS), *EXECUTE_METHODS})
 STATEMENT_KEYWORDS = ("statement", "query", "sql", "operation")
 SQL_START = re.compile(
     r"^\s*\(?\s*(select|insert|update|delete|with|create|alter|drop|truncate|merge|upsert"
@@ -73,7 +75,7 @@ NUMERIC_FUNCTIONS = frozenset({"builtins.int", "builtins.float", "builtins.bool"
 
 @rule(code=CODE, name="sql-string-building", default=True, fix="none")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    for call in facts.calls:
+    for call in facts.calls_named(*SINK_NAMES):
         sink = _sink_name(facts, call)
         if sink is None:
             continue
