@@ -175,7 +175,7 @@ class ProjectFindings:
             analysis = self.ls.cached_analysis(document)
             if analysis is None:
                 continue
-            keys = tuple(finding_key(d) for d in self.findings_for(analysis))
+            keys = tuple(_shown_key(d) for d in self.findings_for(analysis))
             if keys != self.shown.get(uri, ()):
                 changed.append((uri, document, analysis))
         if not changed:
@@ -196,7 +196,7 @@ class ProjectFindings:
         except Exception:  # the module findings are published whatever happens here
             logger.exception("project findings of %s", analysis.uri)
             found = []
-        self.shown[analysis.uri] = tuple(finding_key(d) for d in found)
+        self.shown[analysis.uri] = tuple(_shown_key(d) for d in found)
         return to_lsp_diagnostics(
             found,
             analysis.source,
@@ -346,6 +346,12 @@ def _workspaces(ls: FastAPILintServer) -> list[WorkspaceIndex]:
         return workspace_indexes(ls)
     except ConfigError:
         return []
+
+
+def _shown_key(diagnostic: Diagnostic) -> tuple[object, ...]:
+    """What a document shows of a project finding: the finding, and whether it carries its
+    editor action (a quick check after an edit may leave the action to the thorough one)."""
+    return (*finding_key(diagnostic), diagnostic.fix is not None)
 
 
 def _path_of(document: TextDocument) -> str | None:

@@ -153,3 +153,33 @@ def test_the_first_build_in_worker_processes_equals_one_in_this_process(
     assert set(parallel.index.summaries) == set(serial.index.summaries)
     assert seen and seen[-1][0] == seen[-1][1] == len(serial.index.summaries)
     assert [done for done, _ in seen[:3]] == [2, 4, 6]  # a report per chunk summarised
+
+
+def test_a_line_typed_in_a_body_is_summarised_from_the_last_summary(blog: Path) -> None:
+    """An open document's edit inside a function body: its summary is made from the last
+    one (no whole parse), the findings equal a whole run, and the editor actions that need
+    the whole parse come with the thorough check."""
+    index = WorkspaceIndex(blog, settings_for(blog))
+    check(index, {}, thorough=True, disk=True)
+    users = (blog / USERS).as_posix()
+    text = Path(users).read_text("utf-8")
+    check(index, {users: text}, thorough=True)  # opened: a whole summary
+    typed = text.replace("    return []\n", "    names = []\n    return names\n")
+    quick = check(index, {users: typed}, thorough=False)
+    assert index._documents.incremental == 1
+    assert quick.deferred  # only positions moved: the importers wait
+    assert plain(quick.findings, blog) == whole_run(blog, {users: typed})
+    (finding,) = quick.findings[users]
+    assert finding.code == "FAS903" and finding.start.line == 28 and finding.fix is None
+    thorough = check(index, {users: typed}, thorough=True)
+    assert plain(thorough.findings, blog) == whole_run(blog, {users: typed})
+    (finding,) = thorough.findings[users]
+    assert finding.fix is not None and "to_thread" in finding.fix.title
+
+    blocking = typed.replace("    return profile_name(user_id)\n", "    return user_id\n")
+    quick = check(index, {users: blocking}, thorough=False)
+    assert index._documents.incremental == 2
+    # what other modules read of users.py changed: its importers checked at once
+    assert plain(quick.findings, blog) == whole_run(blog, {users: blocking})
+    assert users not in quick.findings
+    assert quick.deferred  # the editor actions of users.py's findings are still to come

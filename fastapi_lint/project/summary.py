@@ -12,7 +12,8 @@ import ast
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
+from enum import Enum
 from functools import cached_property
 
 from fastapi_lint.diagnostics import Applicability, Edit, Fix, Position
@@ -283,6 +284,44 @@ def summarise(
     )
 
 
+def function_parts(
+    facts: ModuleFacts,
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    module: str,
+    is_package: bool,
+    project_roots: frozenset[str] | None = None,
+) -> tuple[tuple[FunctionSummary, ...], tuple[CallSite, ...]]:
+    """What ``summarise`` makes of one function of the facts and the functions nested in it:
+    their summaries and call sites, in the order of the module's."""
+    first = facts.function_info(node)
+    functions = facts.functions
+    start = functions.index(first)
+    nested = first.qualname + ".<locals>."
+    end = start + 1
+    while end < len(functions) and functions[end].qualname.startswith(nested):
+        end += 1
+    builder = _Builder(facts, module, is_package, project_roots)
+    return builder.functions_and_calls(functions[start:end])
+
+
+def without_positions(value: object) -> object:
+    """A summary or part of one apart from positions (lines and columns are its only
+    integers): what other modules read of it."""
+    if isinstance(value, bool | str | float | Enum) or value is None:
+        return value
+    if isinstance(value, int):
+        return None
+    if is_dataclass(value) and not isinstance(value, type):
+        return tuple(without_positions(getattr(value, f.name)) for f in fields(value))
+    if isinstance(value, dict):
+        return tuple((k, without_positions(v)) for k, v in sorted(value.items()))
+    if isinstance(value, frozenset | set):
+        return tuple(sorted(map(repr, value)))
+    if isinstance(value, tuple | list):
+        return tuple(without_positions(v) for v in value)
+    return repr(value)
+
+
 class _Builder:
     def __init__(
         self,
@@ -524,15 +563,18 @@ class _Builder:
 
     # --- functions and calls --------------------------------------------------------------
 
-    def functions_and_calls(self) -> tuple[tuple[FunctionSummary, ...], tuple[CallSite, ...]]:
-        """Every function and the calls of its own body that may reach project code."""
+    def functions_and_calls(
+        self, functions: list[FunctionInfo] | None = None
+    ) -> tuple[tuple[FunctionSummary, ...], tuple[CallSite, ...]]:
+        """Every function (or those given) and the calls of its own body that may reach
+        project code."""
         found = []
         sites: list[CallSite] = []
         uses: dict[FunctionInfo, list[DependencyUse]] = {}
         for use in self.facts.dependency_uses:
             if use.owner is not None:
                 uses.setdefault(use.owner, []).append(use)
-        for func in self.facts.functions:
+        for func in self.facts.functions if functions is None else functions:
             own_calls = func.calls
             sites.extend(self._call_sites(func, own_calls))
             blocking = []

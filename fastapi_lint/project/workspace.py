@@ -26,8 +26,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, fields, is_dataclass, replace
-from enum import Enum
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -38,9 +37,10 @@ from fastapi_lint.facts import ModuleFacts
 from fastapi_lint.files import module_name_for
 from fastapi_lint.project.build import ProjectScope, project_files, scope_for, summarise_file
 from fastapi_lint.project.checking import IncrementalProjectRules
+from fastapi_lint.project.document_summary import DocumentSummaries, Summarised
 from fastapi_lint.project.index import ProjectIndex
 from fastapi_lint.project.sources import facts_for
-from fastapi_lint.project.summary import ModuleSummary, content_digest
+from fastapi_lint.project.summary import ModuleSummary, content_digest, without_positions
 from fastapi_lint.rules import Rule
 from fastapi_lint.source import SourceText
 
@@ -57,6 +57,9 @@ class ServerIndex(ProjectIndex):
     stays parsed while its text does not change, whatever else changes in the project."""
 
     _open_facts: dict[tuple[str, str], ModuleFacts | None] = field(default_factory=dict)
+    # False during a quick check: an open document summarised from its last summary (no
+    # whole parse at hand) gets its editor actions from the thorough check after the pause
+    parse_for_actions: bool = True
 
     def keep_facts(self, summary: ModuleSummary, facts: ModuleFacts | None) -> None:
         """The facts of an open document's text, made while summarising it."""
@@ -73,6 +76,8 @@ class ServerIndex(ProjectIndex):
             return None
         key = (summary.path, summary.digest)
         if key not in self._open_facts:
+            if not self.parse_for_actions:
+                return None
             self._drop_facts(summary.path)
             self._open_facts[key] = facts_for(summary, text)
         return self._open_facts[key]
@@ -86,8 +91,9 @@ class ProjectCheck:
     findings: dict[str, list[Diagnostic]]  # every finding of the project, by path
     digests: dict[str, str]  # path → digest of the text the findings of the file are for
     failures: list[tuple[str, RuleFailure]]
-    # modules whose importers a thorough check still has to look at again (only positions
-    # in the changed modules moved: the findings elsewhere may point at old lines)
+    # a thorough check is still to come: for the importers of modules whose positions only
+    # moved (the findings elsewhere may point at old lines), and for the editor actions of
+    # modules summarised from their last summary
     deferred: bool = False
 
 
@@ -107,6 +113,12 @@ class WorkspaceIndex:
     _reaching: set[str] = field(default_factory=set)  # ... in what other modules read of them
     _moved: set[str] = field(default_factory=set)  # ... only in their positions
     _files_changed: bool = True  # files came or went since the last check
+    # the open documents' summaries from version to version
+    _documents: DocumentSummaries = field(default_factory=DocumentSummaries)
+    # modules checked without editor actions (an open document's module summarised from its
+    # last summary, by a quick check): the thorough check looks at them again
+    _without_actions: set[str] = field(default_factory=set)
+    _summarised_in_part: set[str] = field(default_factory=set)  # since the last check
 
     def refresh(
         self,
@@ -149,14 +161,27 @@ class WorkspaceIndex:
                 reaching = self._reaching | (self._moved if thorough else set())
                 scope = self._changed | self._import_table().closure(reaching)
                 if thorough:
+                    scope |= self._without_actions
                     self._moved.clear()
+            if thorough:
+                self._without_actions.clear()
+            else:
+                self._without_actions |= self._changed & self._summarised_in_part
             self._changed.clear()
             self._reaching.clear()
+            self._summarised_in_part.clear()
             self._files_changed = False
-            findings = self._rules.run(self.index, scope)
+            if isinstance(self.index, ServerIndex):
+                self.index.parse_for_actions = thorough
+            try:
+                findings = self._rules.run(self.index, scope)
+            finally:
+                if isinstance(self.index, ServerIndex):
+                    self.index.parse_for_actions = True
             digests = {p: s.digest for p, s in self.index.summaries.items()}
             failures = list(self._rules.failures)
-            return ProjectCheck(affected, findings, digests, failures, bool(self._moved))
+            deferred = bool(self._moved or self._without_actions)
+            return ProjectCheck(affected, findings, digests, failures, deferred)
 
     def _import_table(self) -> _ImportTable:
         if self._importers is None:
@@ -185,12 +210,13 @@ class WorkspaceIndex:
         if not self.index.summaries:
             affected |= self._build(looked_at, scope, open_texts, progress)
         for done, (path, file) in enumerate(looked_at.items(), 1):
-            summary = self._changed_summary(path, file, scope, open_texts.get(path))
-            if summary is not None:
-                affected |= self._replace(summary)
+            changed = self._changed_summary(path, file, scope, open_texts.get(path))
+            if changed is not None:
+                affected |= self._replace(*changed)
             if progress is not None:
                 progress(done, len(looked_at))
         self.index.texts = {p: t for p, t in open_texts.items() if p in files}
+        self._documents.keep_only(set(self.index.texts))
         if isinstance(self.index, ServerIndex):  # a closed file's parse is no longer needed
             kept = self.index._open_facts
             self.index._open_facts = {k: v for k, v in kept.items() if k[0] in self.index.texts}
@@ -226,13 +252,17 @@ class WorkspaceIndex:
         self._files_changed = True
         return {s.path for s in summaries}
 
-    def _replace(self, summary: ModuleSummary) -> set[str]:
+    def _replace(self, summary: ModuleSummary, positions_only: bool | None = None) -> set[str]:
+        """Put a file's new summary in the index; ``positions_only``: whether only positions
+        changed since its last summary (None: not known, compared here)."""
         old = self.index.summaries.get(summary.path)
         if old is not None:
             self._forget(old)
+        if positions_only is None and old is not None:
+            positions_only = _interface(old) == _interface(summary)
         if old is None or old.module != summary.module:
             self._files_changed = True
-        elif _interface(old) != _interface(summary):
+        elif not positions_only:
             self._reaching.add(summary.module)
         else:
             self._moved.add(summary.module)
@@ -247,19 +277,36 @@ class WorkspaceIndex:
         if self._importers is not None:
             self._importers.remove(summary)
 
+    def _keep_facts(self, found: Summarised) -> None:
+        """The facts an editor action of a project rule needs: parsed once, not twice."""
+        summary, facts = found.summary, found.facts
+        if summary is not None and facts is not None and isinstance(self.index, ServerIndex):
+            self.index.keep_facts(summary, facts)
+
     def _changed_summary(
         self, path: str, file: Path, scope: ProjectScope, text: str | None
-    ) -> ModuleSummary | None:
+    ) -> tuple[ModuleSummary, bool | None] | None:
+        """A file's new summary, and whether only its positions changed (None: not known);
+        None when it did not change (or does not parse)."""
         known = self.index.summaries.get(path)
         if text is not None:
             if known is not None and known.digest == content_digest(text):
+                if self._documents.last_digest(path) != known.digest:
+                    # just opened: the next edit starts from a summary of this text
+                    self._documents.forget(path)
+                    self._keep_facts(self._documents.summarise(file, text, scope))
                 return None
             self._stamps.pop(path, None)  # once closed, the file is read again
-            summary, facts = summary_and_facts(file, text, scope)
-            if summary is not None and isinstance(self.index, ServerIndex):
-                # the facts an editor action of a project rule needs: parsed once, not twice
-                self.index.keep_facts(summary, facts)
-            return summary
+            if known is None or known.digest != self._documents.last_digest(path):
+                self._documents.forget(path)  # the last summary is not that of the index
+            found = self._documents.summarise(file, text, scope)
+            summary = found.summary
+            if summary is None:
+                return None
+            self._keep_facts(found)
+            if found.facts is None:
+                self._summarised_in_part.add(summary.module)
+            return summary, found.positions_only
         try:
             stat = file.stat()
         except OSError:
@@ -271,30 +318,14 @@ class WorkspaceIndex:
         summary = summarise_file(file, scope)
         if summary is None or (known is not None and known.digest == summary.digest):
             return None
-        return summary
+        return summary, None
 
 
 def _interface(summary: ModuleSummary) -> object:
     """The summary apart from positions (lines and columns are its only integers): what the
     module-scoped rules read of a module when they check another one (the digest of its
     text apart)."""
-    return _without_positions(replace(summary, digest=""))
-
-
-def _without_positions(value: object) -> object:
-    if isinstance(value, bool | str | float | Enum) or value is None:
-        return value
-    if isinstance(value, int):
-        return None
-    if is_dataclass(value) and not isinstance(value, type):
-        return tuple(_without_positions(getattr(value, f.name)) for f in fields(value))
-    if isinstance(value, dict):
-        return tuple((k, _without_positions(v)) for k, v in sorted(value.items()))
-    if isinstance(value, frozenset | set):
-        return tuple(sorted(map(repr, value)))
-    if isinstance(value, tuple | list):
-        return tuple(_without_positions(v) for v in value)
-    return repr(value)
+    return without_positions(replace(summary, digest=""))
 
 
 class _ImportTable:
