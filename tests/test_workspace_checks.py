@@ -6,6 +6,7 @@ checked again. On the flat sample project: ``blog/routers/users.py`` calls
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,31 @@ def test_a_line_typed_in_a_body_is_summarised_from_the_last_summary(blog: Path) 
     assert plain(quick.findings, blog) == whole_run(blog, {users: blocking})
     assert users not in quick.findings
     assert quick.deferred  # the editor actions of users.py's findings are still to come
+
+
+def test_the_reverse_import_table_follows_updates_and_removals(blog: Path) -> None:
+    """``ProjectIndex.dependents`` answers from a table kept by ``update``/``remove``: the
+    same as a look at every module's imports."""
+    index = build_index(blog, settings_for(blog), 1)
+
+    def scanned(module: str) -> set[str]:
+        return {
+            s.path
+            for s in index.summaries.values()
+            if any(
+                t == module or t.startswith(module + ".")
+                for t in (*s.imports.values(), *s.star_imports)
+            )
+        }
+
+    modules = sorted({s.module for s in index.summaries.values()} | {"blog", "fastapi"})
+    assert all(index.dependents(m) == scanned(m) for m in modules)
+    users = next(s for s in index.summaries.values() if s.module == "blog.routers.users")
+    services = next(s for s in index.summaries.values() if s.module == "blog.services")
+    assert users.path in index.dependents("blog.services")
+    index.update(replace(users, imports={"APIRouter": "fastapi.APIRouter"}))
+    assert users.path not in index.dependents("blog.services")
+    index.remove(services.path)
+    index.update(replace(services, imports={**services.imports, "users": "blog.routers.users"}))
+    assert all(index.dependents(m) == scanned(m) for m in modules)
+    assert index.dependents("blog.routers") == {services.path} | scanned("blog.routers")

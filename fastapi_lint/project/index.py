@@ -136,6 +136,11 @@ class ProjectIndex:
         and the modules that import it."""
         old = self.summaries.get(summary.path)
         self.summaries[summary.path] = summary
+        importers = self.__dict__.get("_importers")
+        if importers is not None:
+            if old is not None:
+                _unlist_imports(importers, old)
+            _list_imports(importers, summary)
         functions = self.__dict__.get("_functions")
         same_module = old is not None and old.module == summary.module
         self._invalidate()
@@ -151,6 +156,9 @@ class ProjectIndex:
 
     def remove(self, path: str) -> set[str]:
         old = self.summaries.pop(path, None)
+        importers = self.__dict__.get("_importers")
+        if importers is not None and old is not None:
+            _unlist_imports(importers, old)
         self._invalidate()
         return set() if old is None else {path, *self.dependents(old.module)}
 
@@ -162,17 +170,18 @@ class ProjectIndex:
             self.__dict__.pop(name, None)
 
     def dependents(self, module: str) -> set[str]:
-        """Paths of the modules importing ``module`` (or a name from it): one pass over the
-        imports, cheaper than a reverse table rebuilt after every change."""
-        below = module + "."
-        return {
-            summary.path
-            for summary in self.summaries.values()
-            if any(
-                target == module or target.startswith(below)
-                for target in (*summary.imports.values(), *summary.star_imports)
-            )
-        }
+        """Paths of the modules importing ``module`` (or a name from it, or a module below
+        it), from a reverse table kept up to date by ``update`` and ``remove``."""
+        return set(self._importers.get(module, ()))
+
+    @cached_property
+    def _importers(self) -> dict[str, set[str]]:
+        """Dotted prefix of an import target (``a``, ``a.b``, ``a.b.c`` for ``a.b.c``) →
+        paths of the modules importing it (kept across ``_invalidate``)."""
+        table: dict[str, set[str]] = {}
+        for summary in self.summaries.values():
+            _list_imports(table, summary)
+        return table
 
     def facts_for(self, summary: ModuleSummary) -> ModuleFacts | None:
         """The file's facts, parsed again (for fixes) once per version; None when it changed
@@ -598,6 +607,28 @@ class ProjectIndex:
                     (*own_deps, *include_deps, *deps),
                     conditional or include.conditional,
                 )
+
+
+def _import_prefixes(summary: ModuleSummary) -> set[str]:
+    found: set[str] = set()
+    for target in (*summary.imports.values(), *summary.star_imports):
+        parts = target.split(".")
+        found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return found
+
+
+def _list_imports(table: dict[str, set[str]], summary: ModuleSummary) -> None:
+    for prefix in _import_prefixes(summary):
+        table.setdefault(prefix, set()).add(summary.path)
+
+
+def _unlist_imports(table: dict[str, set[str]], summary: ModuleSummary) -> None:
+    for prefix in _import_prefixes(summary):
+        paths = table.get(prefix)
+        if paths is not None:
+            paths.discard(summary.path)
+            if not paths:
+                del table[prefix]
 
 
 def _has_submodule(init_path: str, name: str) -> bool:
