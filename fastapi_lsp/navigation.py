@@ -20,7 +20,6 @@ importing the user's code.
 from __future__ import annotations
 
 import asyncio
-import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,17 +34,10 @@ from fastapi_lint.project.summary import ModuleSummary, Span, content_digest
 from fastapi_lint.project.workspace import WorkspaceIndex
 from fastapi_lint.source import SourceText
 from fastapi_lsp.convert import from_lsp_position, to_lsp_range
-from fastapi_lsp.routes import open_texts, watch_support, workspace_indexes
+from fastapi_lsp.routes import refreshed, workspace_indexes
 from fastapi_lsp.server import FastAPILintServer
 
 _TABLES: weakref.WeakKeyDictionary[FastAPILintServer, SiteTable] = weakref.WeakKeyDictionary()
-# A hover, the code lenses and the inlay hints of a document come in a burst: the index is
-# looked over once for them (a refresh that looks at the disk lists and stats every file of
-# the project: ~0.3-0.5 s on litellm's proxy), unless the document itself changed since.
-REFRESH_EVERY = 1.0  # seconds
-_REFRESHED: weakref.WeakKeyDictionary[FastAPILintServer, dict[int, float]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 @dataclass
@@ -87,19 +79,12 @@ async def document_project(ls: FastAPILintServer, uri: str) -> DocumentProject |
     path = Path(document.path).resolve().as_posix()
     text = document.source
     digest = content_digest(text)
-    refreshed = _REFRESHED.setdefault(ls, {})
-    disk = not watch_support(ls)
     try:
         workspaces = workspace_indexes(ls)
     except ConfigError:
         return None  # the settings' error is shown with the diagnostics; no index without them
     for workspace in workspaces:
-        known = workspace.index.summaries.get(path)
-        recent = time.monotonic() - refreshed.get(id(workspace), float("-inf")) < REFRESH_EVERY
-        if not (recent and known is not None and known.digest == digest):
-            # a client watching the files has the disk's changes looked at as they come
-            await asyncio.to_thread(workspace.refresh, open_texts(ls), disk=disk)
-            refreshed[id(workspace)] = time.monotonic()
+        await refreshed(ls, workspace)
         summary = workspace.index.summaries.get(path)
         if summary is not None:
             if summary.digest != digest:

@@ -212,3 +212,22 @@ def test_the_reverse_import_table_follows_updates_and_removals(blog: Path) -> No
     index.update(replace(services, imports={**services.imports, "users": "blog.routers.users"}))
     assert all(index.dependents(m) == scanned(m) for m in modules)
     assert index.dependents("blog.routers") == {services.path} | scanned("blog.routers")
+
+
+def test_requests_share_the_refresh_of_a_document_version(blog: Path) -> None:
+    """``refresh(max_age=...)`` does nothing when the last refresh (a check's too) saw the
+    same open documents and, for the disk, looked at it recently enough."""
+    index = WorkspaceIndex(blog, settings_for(blog))
+    users = (blog / USERS).as_posix()
+    text = Path(users).read_text("utf-8")
+    check(index, {users: text}, thorough=True, disk=True)
+    (blog / "blog/extra.py").write_text("import blog.services\n", "utf-8")
+    assert index.refresh({users: text}, disk=False, max_age=1.0) == set()
+    assert index.refresh({users: text}, disk=True, max_age=60.0) == set()  # disk seen just now
+    extra = (blog / "blog/extra.py").as_posix()
+    assert extra not in index.index.summaries
+    typed = text + "\n\nx = 1\n"
+    assert users in index.refresh({users: typed}, disk=False, max_age=60.0)  # a new version
+    assert extra not in index.index.summaries
+    assert extra in index.refresh({users: typed}, disk=True, max_age=0.0)
+    assert extra in index.index.summaries

@@ -23,6 +23,7 @@ import itertools
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -119,6 +120,8 @@ class WorkspaceIndex:
     # last summary, by a quick check): the thorough check looks at them again
     _without_actions: set[str] = field(default_factory=set)
     _summarised_in_part: set[str] = field(default_factory=set)  # since the last check
+    # the open documents of the last refresh, and when the disk was last looked at
+    _seen: tuple[dict[str, str], float] | None = None
 
     def refresh(
         self,
@@ -126,12 +129,25 @@ class WorkspaceIndex:
         progress: Progress | None = None,
         *,
         disk: bool = True,
+        max_age: float | None = None,
     ) -> set[str]:
         """Bring the index up to date with the open documents (absolute POSIX path → text)
         and, unless ``disk`` is false, with the files on disk; the paths whose project
-        findings may have changed. ``progress`` hears of every file looked at."""
+        findings may have changed. ``progress`` hears of every file looked at. With
+        ``max_age``, nothing is done when the last refresh (this one's or a check's) saw the
+        same open documents and, for ``disk``, looked at the disk less than ``max_age``
+        seconds ago: the requests of one burst share one look at the project's files."""
+        texts = dict(open_texts or {})
         with self._lock:
-            return self._refresh(dict(open_texts or {}), progress, disk)
+            if max_age is not None and self._fresh(texts, disk, max_age):
+                return set()
+            return self._refresh(texts, progress, disk)
+
+    def _fresh(self, texts: dict[str, str], disk: bool, max_age: float) -> bool:
+        seen = self._seen
+        if seen is None or seen[0] != texts:
+            return False
+        return not disk or time.monotonic() - seen[1] < max_age
 
     def check(
         self,
@@ -189,6 +205,14 @@ class WorkspaceIndex:
         return self._importers
 
     def _refresh(
+        self, open_texts: dict[str, str], progress: Progress | None, disk: bool
+    ) -> set[str]:
+        last_look = time.monotonic() if disk or self._seen is None else self._seen[1]
+        affected = self._refresh_index(open_texts, progress, disk)
+        self._seen = (open_texts, last_look)
+        return affected
+
+    def _refresh_index(
         self, open_texts: dict[str, str], progress: Progress | None, disk: bool
     ) -> set[str]:
         if disk or self._files is None or self._scope is None:
