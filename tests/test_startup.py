@@ -121,3 +121,36 @@ def test_the_version_is_read_when_asked_for(project: Path) -> None:
         ["check", "--isolated", "--output-format", "sarif", "app/main.py"], project
     )
     assert "importlib.metadata" in modules  # SARIF names the tool's version
+
+
+# Records, when the runner is about to start worker processes, whether the rules are imported
+# and the heap frozen: forked workers then share them instead of importing them each.
+FORK_DRIVER = """\
+import gc, sys
+from fastapi_lint import runner
+from fastapi_lint.cli import main
+original = runner.parallel_map
+def recording(*args, **kwargs):
+    rules = [m for m in sys.modules if m.startswith("fastapi_lint.rules.routes.")]
+    with open(sys.argv[1], "w", encoding="utf-8") as out:
+        out.write(f"{len(rules)} {gc.get_freeze_count()}")
+    return original(*args, **kwargs)
+runner.parallel_map = recording
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_workers_are_forked_after_the_rules_are_imported(project: Path) -> None:
+    record = project.parent / "fork.txt"
+    result = subprocess.run(
+        [sys.executable, "-c", FORK_DRIVER, str(record), "check", "--isolated", "app/main.py"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    imported, frozen = (int(n) for n in record.read_text("utf-8").split())
+    assert imported > 0
+    assert frozen > 0
