@@ -11,10 +11,6 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 NodeT = TypeVar("NodeT", bound=ast.AST)
 ScopeNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef | ast.Module
 
-# Contexts and operators (`Load`, `Add`, `Eq`, ...) are shared singletons that carry nothing of
-# their own: they are read through their parent (`name.ctx`, `binop.op`), never visited.
-_SHARED_NODES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
-
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -129,9 +125,10 @@ class ModuleWalk:
 
 def walk_module(tree: ast.Module) -> ModuleWalk:
     """Walk the tree once, iteratively (deeply nested code must not overflow the stack), in
-    source order. This runs on every module, so the loop keeps per-node work small: the
-    context of a scope (its function, class and qualified-name prefix) is stored once per
-    scope node, not carried with every node."""
+    source order. This runs on every module, so the loop keeps per-node work small: each node
+    waits on the stack with its scope and the list of own nodes it joins (the module's, its
+    function's, or none inside a class body or lambda), and the context of a scope (its
+    function, class and qualified-name prefix) is stored once per scope node."""
     parents: dict[ast.AST, ast.AST] = {}
     functions: list[FunctionInfo] = []
     function_of_node: dict[ast.FunctionDef | ast.AsyncFunctionDef, FunctionInfo] = {}
@@ -140,61 +137,63 @@ def walk_module(tree: ast.Module) -> ModuleWalk:
     # scope node → (the function whose own body it is or sits in, class name, qualname prefix)
     context: dict[ast.AST, tuple[FunctionInfo | None, str | None, str]] = {tree: (None, None, "")}
 
-    # the scope of each node waiting on the stack; it moves to scope_of when the node is
-    # visited, so that scope_of lists the nodes in source (pre-)order
-    pending: dict[ast.AST, ScopeNode] = {}
-    stack: list[ast.AST] = []
+    # popped in source (pre-)order: children are pushed last field first, last item first
+    stack: list[tuple[ast.AST, ScopeNode, list[ast.AST] | None]] = []
+    push, pop = stack.append, stack.pop
     for child in reversed(tree.body):
         parents[child] = tree
-        pending[child] = tree
-        stack.append(child)
+        push((child, tree, module_nodes))
+    fields_of = _CHILD_FIELDS
+    node_class = ast.AST
 
     while stack:
-        node = stack.pop()
-        scope = scope_of[node] = pending.pop(node)
-        func, class_name, prefix = context[scope]
-        if scope is tree:
-            module_nodes.append(node)
-        elif func is not None and scope is func.node:
-            func.own_nodes.append(node)
-
+        node, scope, own = pop()
+        scope_of[node] = scope
+        if own is not None:
+            own.append(node)
         kind = type(node)
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = _child_fields(kind)
+        if not fields:  # names, constants: most of the nodes
+            continue
         if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
             assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            func, class_name, prefix = context[scope]
             info = FunctionInfo(node, prefix + node.name, class_name, func)
             functions.append(info)
             function_of_node[node] = info
             context[node] = (info, None, prefix + node.name + ".<locals>.")
-            _push_function_children(stack, parents, pending, node, scope)
+            # the body runs in the new scope; decorators, defaults and annotations in this one
+            for statement in reversed(node.body):
+                parents[statement] = node
+                push((statement, node, info.own_nodes))
+            outer: list[ast.AST] = [*node.decorator_list, node.args]
+            if node.returns is not None:
+                outer.append(node.returns)
+            for outer_child in reversed(outer):
+                parents[outer_child] = node
+                push((outer_child, scope, own))
             continue
-        child_scope: ScopeNode = scope
         if kind is ast.ClassDef:
             assert isinstance(node, ast.ClassDef)
-            child_scope = node
+            func, class_name, prefix = context[scope]
             context[node] = (func, node.name, prefix + node.name + ".")
+            scope, own = node, None
         elif kind is ast.Lambda:
             assert isinstance(node, ast.Lambda)
-            child_scope = node
-            context[node] = (func, class_name, prefix)
-
-        children: list[ast.AST] = []
-        fields = _CHILD_FIELDS.get(kind)
-        if fields is None:
-            fields = _CHILD_FIELDS[kind] = _child_fields(kind)
+            context[node] = context[scope]
+            scope, own = node, None
         for name in fields:
             value = getattr(node, name, None)
-            if isinstance(value, list):
-                children.extend(
-                    item
-                    for item in value
-                    if isinstance(item, ast.AST) and not isinstance(item, _SHARED_NODES)
-                )
-            elif isinstance(value, ast.AST) and not isinstance(value, _SHARED_NODES):
-                children.append(value)
-        for sub_node in reversed(children):
-            parents[sub_node] = node
-            pending[sub_node] = child_scope
-            stack.append(sub_node)
+            if type(value) is list:
+                for item in reversed(value):
+                    if isinstance(item, node_class):
+                        parents[item] = node
+                        push((item, scope, own))
+            elif isinstance(value, node_class):
+                parents[value] = node
+                push((value, scope, own))
 
     return ModuleWalk(parents, functions, function_of_node, scope_of, module_nodes)
 
@@ -214,8 +213,9 @@ def merged_walk(tree: ast.Module, walks: list[ModuleWalk]) -> ModuleWalk:
     return merged
 
 
-# Fields that never hold a node to visit: names and flags (strings, numbers) and the shared
-# singletons above (`ctx`, `op`, `ops`). Leaving them out of the loop changes nothing it finds.
+# Fields that never hold a node to visit: names and flags (strings, numbers), and contexts and
+# operators (`ctx`, `op`, `ops`: `Load`, `Add`, `Eq`, ... are singletons shared by the whole
+# tree, read through their parent, never visited; no other field holds them).
 _SCALAR_FIELDS = frozenset(
     {
         "ctx", "op", "ops", "id", "attr", "arg", "kind", "type_comment", "asname", "module",
@@ -236,30 +236,10 @@ _CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
 def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
-    """The fields of a node class that may hold child nodes."""
+    """The fields of a node class that may hold child nodes, last first (the walk pushes
+    them on its stack in that order)."""
     skipped = _SCALAR_FIELDS | _SCALAR_IN.get(kind, frozenset())
-    return tuple(name for name in kind._fields if name not in skipped)
-
-
-def _push_function_children(
-    stack: list[ast.AST],
-    parents: dict[ast.AST, ast.AST],
-    pending: dict[ast.AST, ScopeNode],
-    node: ast.FunctionDef | ast.AsyncFunctionDef,
-    outer_scope: ScopeNode,
-) -> None:
-    """Decorators, defaults and annotations run in the enclosing scope; the body in the new one."""
-    outer_children: list[ast.AST] = [*node.decorator_list, node.args]
-    if node.returns is not None:
-        outer_children.append(node.returns)
-    for child in reversed(node.body):
-        parents[child] = node
-        pending[child] = node
-        stack.append(child)
-    for outer_child in reversed(outer_children):
-        parents[outer_child] = node
-        pending[outer_child] = outer_scope
-        stack.append(outer_child)
+    return tuple(name for name in reversed(kind._fields) if name not in skipped)
 
 
 def is_comprehension(node: ast.AST) -> bool:
