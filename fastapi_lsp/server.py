@@ -243,10 +243,12 @@ class FastAPILintServer(LanguageServer):
 
     async def _run(self, document: TextDocument) -> Analysis:
         uri, version, text = document.uri, document.version, document.source
+        # the lines changed since the last analysis: the checker need not compare the texts
+        change = document.take_change() if isinstance(document, Document) else None
         settings = self.settings_for(document)
         started = time.perf_counter()
         path = document.path or uri
-        analysis = await asyncio.to_thread(analyse, uri, version, text, path, settings)
+        analysis = await asyncio.to_thread(analyse, uri, version, text, path, settings, change)
         logger.debug(
             "%s v%s analysed in %.1f ms", uri, version, (time.perf_counter() - started) * 1000
         )

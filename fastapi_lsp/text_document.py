@@ -4,7 +4,8 @@ their size.
 pygls splits the whole text into lines for every incremental change (and on every read of
 ``lines``); on a 22,000-line module that is tens of milliseconds per keystroke. ``Document``
 keeps the lines of its current text and, for a change, splits again only the lines it
-touched.
+touched. It also keeps which lines the changes since the last analysis touched
+(``take_change``), so that the checker need not compare the whole texts to find them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
+from fastapi_lint.incremental import LineChange
 from fastapi_lsp.convert import char_index
 
 # LSP and Python end lines only at these; ``str.splitlines`` also splits at form feeds and
@@ -47,6 +49,47 @@ class Document(TextDocument):
     # the text the lines below were split from (compared by identity), and its lines
     _split_from: str | None = None
     _split: tuple[str, ...] = ()
+    # the text of the last ``take_change`` (None: none, or a change replaced the whole
+    # text since), and the lines changed since: (first, old_last, new_last) as in
+    # ``LineChange``, None when nothing changed
+    _base: str | None = None
+    _changed: tuple[int, int, int] | None = None
+
+    def take_change(self) -> LineChange | None:
+        """How the current text differs from the one of the last call (None: unknown);
+        the current text becomes the one the next call compares with."""
+        change = None
+        base, changed, source = self._base, self._changed, self.source
+        if base is not None and changed is not None:
+            change = LineChange(base, list(self.lines), *changed)
+        self._base, self._changed = source, None
+        return change
+
+    def _apply_full_change(self, change: types.TextDocumentContentChangeEvent) -> None:
+        super()._apply_full_change(change)
+        self._base = None
+
+    def _record(self, old: tuple[str, ...], new: tuple[str, ...], first: int, last: int) -> None:
+        """Add to the changed lines: old lines ``first .. last`` (0-based) were replaced,
+        the others kept (narrowed to the lines that differ)."""
+        old_last = last + 1
+        new_last = len(new) - (len(old) - old_last)
+        while first < old_last and first < new_last and old[first] == new[first]:
+            first += 1
+        while old_last > first and new_last > first and old[old_last - 1] == new[new_last - 1]:
+            old_last -= 1
+            new_last -= 1
+        if self._changed is None:
+            self._changed = (first, old_last, new_last)
+            return
+        # the earlier range in the lines between the two changes, joined with this one
+        before_first, before_old, before_new = self._changed
+        end = max(before_new, old_last)
+        self._changed = (
+            min(before_first, first),
+            end - (before_new - before_old),
+            end + (new_last - old_last),
+        )
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -82,6 +125,9 @@ class Document(TextDocument):
             last = min(end_line + 1, len(lines) - 1)
             delta = len(change.text) - (end - start)
             self._split = spliced_lines(lines, new_source, first, last, delta)
+            if self._base is not None:
+                self._record(lines, self._split, first, last)
         else:
             self._split = split_lines(new_source)
+            self._base = None
         self._source = self._split_from = new_source

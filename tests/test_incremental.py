@@ -20,7 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lsprotocol import types
+from pygls.workspace import PositionCodec
 
+from fastapi_lint import incremental as incremental_module
 from fastapi_lint.config import Settings
 from fastapi_lint.engine import ParseError, check_text, run_rules
 from fastapi_lint.facts import ModuleFacts
@@ -30,6 +33,7 @@ from fastapi_lint.source import SourceText
 from fastapi_lsp.analysis import analyse, forget
 from fastapi_lsp.convert import to_lsp_diagnostics
 from fastapi_lsp.settings import DocumentSettings
+from fastapi_lsp.text_document import Document, split_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(
@@ -454,3 +458,99 @@ def test_focus_keeps_the_findings_inside_it(path: Path) -> None:
             if any(start <= d.start.line <= end for start, end in spans)
         ]
         assert got == expected
+
+
+def lsp_change(old: str, new: str) -> types.TextDocumentContentChangePartial:
+    """The LSP change (positions in code points) replacing what differs between the texts."""
+    shortest = min(len(old), len(new))
+    prefix = 0
+    while prefix < shortest and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < shortest - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    if 0 < prefix < len(old) and old[prefix - 1] == "\r" and old[prefix] == "\n":
+        prefix -= 1  # never between the two characters of a line end
+    end = len(old) - suffix
+    if 0 < end < len(old) and old[end - 1] == "\r" and old[end] == "\n":
+        end += 1
+        suffix -= 1
+    inserted = new[prefix : len(new) - suffix]
+    return types.TextDocumentContentChangePartial(
+        range=types.Range(start=_position(old, prefix), end=_position(old, end)), text=inserted
+    )
+
+
+def _position(text: str, offset: int) -> types.Position:
+    start = 0
+    for number, line in enumerate(split_lines(text)):
+        if offset < start + len(line):
+            return types.Position(line=number, character=offset - start)
+        start += len(line)
+    return types.Position(line=len(split_lines(text)), character=0)
+
+
+def run_document_edits(
+    text: str, path: str, seed: int, edits: int, monkeypatch: pytest.MonkeyPatch
+) -> Counter[str]:
+    """Random edits sent to the server's document as LSP changes (one or two edits between
+    two checks), the checker given the lines the document says changed: its findings must
+    equal a full check's. Returns the modes; asserts the texts were compared only when the
+    change could not be used."""
+    rng = random.Random(seed)
+    codec = PositionCodec(types.PositionEncodingKind.Utf32)
+    document = Document(
+        "file:///edited.py",
+        source=text,
+        sync_kind=types.TextDocumentSyncKind.Incremental,
+        position_codec=codec,
+    )
+    compared = 0
+    diff = incremental_module._diff
+
+    def counted(*args: object) -> tuple[list[str], int, int, int]:
+        nonlocal compared
+        compared += 1
+        return diff(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(incremental_module, "_diff", counted)
+    checker = IncrementalChecker(path, RULES)
+    assert incremental(checker, text) == full(text, path)
+    document.take_change()
+    modes: Counter[str] = Counter()
+    usable = 0
+    for step in range(edits):
+        for _ in range(1 if rng.random() < 0.7 else 2):
+            new = body_edit(text, rng) if step % 2 == 0 else edit(text, rng)
+            document.apply_change(lsp_change(text, new))
+            text = new
+            assert document.source == text
+        change = document.take_change()
+        state = checker._state
+        usable += change is not None and state is not None and change.before is state.text
+        try:
+            got: list[object] | str = list(checker.check(text, change).diagnostics)
+        except ParseError as error:
+            got = f"ParseError: {error}"
+        modes[checker.last_mode] += 1
+        assert not checker.last_reason.startswith("error"), checker.last_reason
+        assert got == full(text, path), f"{path}: edit {step} (seed {seed})\n{text}"
+        if checker.last_mode == "incremental":
+            assert_tree_matches(checker, text)
+    assert compared <= edits - usable
+    return modes
+
+
+@pytest.mark.parametrize("path", FIXTURES[::3], ids=lambda p: p.stem)
+def test_edits_with_the_document_changes(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's document gives the checker the changed lines instead of the texts
+    being compared; the findings stay a full check's."""
+    seed = zlib.crc32(path.stem.encode()) % 1000
+    run_document_edits(path.read_text("utf-8"), str(path), seed, scaled(6), monkeypatch)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="benchmark corpus not downloaded")
+def test_real_module_with_the_document_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = CORPUS / "proxy_server.py"
+    modes = run_document_edits(path.read_text("utf-8"), str(path), 11, scaled(6), monkeypatch)
+    assert modes["incremental"] >= 1
