@@ -142,16 +142,24 @@ class ProjectIndex:
                 _unlist_imports(importers, old)
             _list_imports(importers, summary)
         functions = self.__dict__.get("_functions")
+        calls = self.__dict__.get("_calls_by_caller")
         same_module = old is not None and old.module == summary.module
         self._invalidate()
-        if functions is not None and same_module and summary.module not in self.ambiguous:
-            # the function table is the largest to rebuild: patch the one module instead
+        if same_module and summary.module not in self.ambiguous:
+            # the function and call tables are the largest to rebuild: patch the one module
             assert old is not None
-            for func in old.functions:
-                functions.pop((old.module, func.qualname), None)
-            for func in summary.functions:
-                functions[(summary.module, func.qualname)] = (summary, func)
-            self.__dict__["_functions"] = functions
+            if functions is not None:
+                for func in old.functions:
+                    functions.pop((old.module, func.qualname), None)
+                for func in summary.functions:
+                    functions[(summary.module, func.qualname)] = (summary, func)
+                self.__dict__["_functions"] = functions
+            if calls is not None:
+                for call in old.calls:
+                    calls.pop((old.module, call.caller), None)
+                for call in summary.calls:
+                    calls.setdefault((summary.module, call.caller), []).append(call)
+                self.__dict__["_calls_by_caller"] = calls
         return {summary.path, *self.dependents(summary.module)}
 
     def remove(self, path: str) -> set[str]:

@@ -23,6 +23,7 @@ from fastapi_lint.facts.fastapi import (
     AppInstance,
     DependencyUse,
     Route,
+    find_dependencies,
     find_routes,
 )
 from fastapi_lint.facts.sessions import SYNC_SESSION_CLASSES, provided_session_kind
@@ -571,7 +572,14 @@ class _Builder:
         found = []
         sites: list[CallSite] = []
         uses: dict[FunctionInfo, list[DependencyUse]] = {}
-        for use in self.facts.dependency_uses:
+        if functions is None:
+            declared = self.facts.dependency_uses
+        else:  # those of the signatures of the functions given, as the module's list has them
+            facts = self.facts
+            declared = find_dependencies(
+                functions, [], facts.qualified_name, facts.annotated_parts, {}
+            )
+        for use in declared:
             if use.owner is not None:
                 uses.setdefault(use.owner, []).append(use)
         for func in self.facts.functions if functions is None else functions:
