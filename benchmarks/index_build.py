@@ -197,10 +197,12 @@ def ms(seconds: float) -> float:
 def time_server_checks(root: Path, picks: list[tuple[str, str]]) -> dict[str, Any]:
     """The language server's checks: the first (index built in worker processes, every
     project rule), then for each file, opened in the editor: an edit within a line (the
-    quick check after the debounce: that module again), a line typed in a function body
-    near the middle of the module (positions below it move: the quick check, then the
-    thorough one after a pause, which also looks at the modules importing it), and the
-    same change with every project rule run again instead."""
+    quick check after the debounce: that module again; a comment added at the end of the
+    first line of a function body near the middle of the module), then a line typed below
+    it (positions below it move: the quick check, then the thorough one after a pause,
+    which also looks at the modules importing it), and the same change with every project
+    rule run again instead. Each edit follows the last version, as typing does (an open
+    document's summary is then made from the last one)."""
     from fastapi_lint.config import Settings
     from fastapi_lint.project.checking import run_project_rules
     from fastapi_lint.project.workspace import WorkspaceIndex
@@ -217,6 +219,9 @@ def time_server_checks(root: Path, picks: list[tuple[str, str]]) -> dict[str, An
         lines = text.splitlines(keepends=True)
         at, indent = statement_in_a_body_near_middle(text)
         workspace.check(rules, settings, {path: text}, disk=False)  # opened
+        # the open document's summaries made from the last one (absent before 2026-11-23)
+        documents = getattr(workspace, "_documents", None)
+        made_before = (documents.incremental, documents.whole) if documents else (0, 0)
         in_line: list[tuple[float, float]] = []
         new_line: list[tuple[float, float]] = []
         thorough: list[tuple[float, float]] = []
@@ -231,16 +236,22 @@ def time_server_checks(root: Path, picks: list[tuple[str, str]]) -> dict[str, An
 
         for n in range(5):
             check(text, thorough=True)  # each round from the file as it is
-            in_line.append(check(text.rstrip("\n") + f"  # {n}\n", thorough=False))
-            typed = "".join([*lines[:at], f"{indent}edit_{n} = {n}\n", *lines[at:]])
+            # typing goes on from the last version: a comment at the end of a line of the
+            # body, then a line typed below it
+            edited = [*lines[:at], lines[at].rstrip("\n") + f"  # {n}\n", *lines[at + 1 :]]
+            in_line.append(check("".join(edited), thorough=False))
+            typed = "".join([*edited[: at + 1], f"{indent}edit_{n} = {n}\n", *edited[at + 1 :]])
             new_line.append(check(typed, thorough=False))
             thorough.append(check(typed, thorough=True))
             # what the same change costs with every project rule run again on the index
             workspace.refresh({path: typed.replace("edit_", "again_")}, disk=False)
             whole.append(timed_call(lambda: run_project_rules(workspace.index, rules, settings)))
         workspace.check(rules, settings, {}, disk=False)  # closed
+        made = (documents.incremental, documents.whole) if documents else made_before
         report[label] = {
             "file": Path(path).relative_to(root).as_posix(),
+            "summaries_from_the_last_one": made[0] - made_before[0],
+            "whole_summaries": made[1] - made_before[1],
             "quick_check_edit_within_a_line_ms": medians(in_line),
             "quick_check_line_typed_ms": medians(new_line),
             "thorough_check_after_the_pause_ms": medians(thorough),
