@@ -26,6 +26,7 @@ from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
+from fastapi_lsp.convert import stored_fix
 from tests.test_server import SERVER, _record, capabilities, span_of, wait_for
 from tests.test_server_workspace import WorkspaceClient, _register
 
@@ -346,6 +347,33 @@ async def test_the_edited_document_gets_its_new_project_findings(
         if flagged:  # whatever version it is for, at that version's place
             assert params.version is not None
             assert flagged[0].range.start.line == CALL_LINE + params.version - 1
+
+
+async def test_a_line_typed_in_a_body_keeps_the_findings_and_their_actions_follow(
+    client: ProjectClient, project: Path
+) -> None:
+    """A line typed in a handler's body: the document's summary is made from the last one
+    (no whole parse), its project findings move with the text at once, and the editor action
+    of FAS903 (which needs the whole parse) comes with the thorough check after the pause,
+    published again."""
+    await start(client, project)
+    uri, text = await open_routes(client, project)
+    typed = text.replace('    audit.record("é🎉")\n', '    note = key\n    audit.record("é🎉")\n')
+    change(client, uri, 2, typed)
+
+    def blocking_call() -> types.Diagnostic | None:
+        published = [p for p in client.published if p.uri == uri and p.version == 2]
+        found = [d for p in published[-1:] for d in p.diagnostics if d.code == "FAS903"]
+        return found[0] if found else None
+
+    await wait_for(
+        lambda: (found := blocking_call()) is not None and stored_fix(found.data) is not None, 30
+    )
+    finding = blocking_call()
+    assert finding is not None and finding.range.start.line == CALL_LINE + 2
+    fix = stored_fix(finding.data)
+    assert fix is not None and "to_thread" in fix.title
+    assert fix.edits[0].range.start.line == CALL_LINE + 2
 
 
 async def test_a_document_that_does_not_parse_keeps_no_project_findings(
