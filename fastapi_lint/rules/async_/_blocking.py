@@ -128,6 +128,10 @@ BLOCKING_CALLS: dict[str, str] = {
     **_entries("sqlmodel.Session", (*_SQLALCHEMY_SESSION_METHODS, "exec"), DATABASE),
 }
 
+# The last names of the table's keys: a method named otherwise is in no entry, whatever
+# class its receiver has.
+_METHOD_NAMES = frozenset(key.rpartition(".")[2] for key in BLOCKING_CALLS)
+
 # Other spellings of a receiver's class (or the factory that returns it) → the class the table
 # uses. Async classes (`httpx.AsyncClient`, `redis.asyncio.Redis`, `AsyncSession`) are absent
 # on purpose.
@@ -215,7 +219,9 @@ def _match(facts: ModuleFacts, call: ast.Call, func: FunctionInfo) -> BlockingCa
     if qualified is not None and qualified in BLOCKING_CALLS:
         name = qualified.removeprefix("builtins.")
         return BlockingCall(call, func, name, qualified, BLOCKING_CALLS[qualified])
-    if not isinstance(call.func, ast.Attribute) or _is_awaited(facts, call):
+    if not isinstance(call.func, ast.Attribute) or call.func.attr not in _METHOD_NAMES:
+        return None  # no receiver's class would make it a blocking method
+    if _is_awaited(facts, call):
         # an awaited method call says the receiver is async, whatever its annotation claims
         return None
     receiver = facts.type_of(call.func.value)
