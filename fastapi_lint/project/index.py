@@ -144,7 +144,19 @@ class ProjectIndex:
         functions = self.__dict__.get("_functions")
         calls = self.__dict__.get("_calls_by_caller")
         same_module = old is not None and old.module == summary.module
+        # names resolve through modules, imports and the names each module binds: when
+        # none of those changed (a function body edited), what was resolved still holds
+        kept = (
+            {k: self.__dict__[k] for k in _NAME_TABLES if k in self.__dict__}
+            if old is not None and _same_names(old, summary)
+            else {}
+        )
         self._invalidate()
+        if kept:
+            modules = kept.get("modules")
+            if modules is not None and modules.get(summary.module) is old:
+                modules[summary.module] = summary
+            self.__dict__.update(kept)
         if same_module and summary.module not in self.ambiguous:
             # the function and call tables are the largest to rebuild: patch the one module
             assert old is not None
@@ -615,6 +627,23 @@ class ProjectIndex:
                     (*own_deps, *include_deps, *deps),
                     conditional or include.conditional,
                 )
+
+
+# what name resolution reads of the index (``resolve``)
+_NAME_TABLES = ("modules", "ambiguous", "roots", "_resolved", "_star_tables")
+
+
+def _same_names(old: ModuleSummary, new: ModuleSummary) -> bool:
+    """Whether a module's new summary binds and imports the same names as the old one."""
+    return (
+        old.path == new.path
+        and old.module == new.module
+        and old.is_package == new.is_package
+        and old.imports == new.imports
+        and old.star_imports == new.star_imports
+        and old.defined == new.defined
+        and old.exported == new.exported
+    )
 
 
 def _import_prefixes(summary: ModuleSummary) -> set[str]:
