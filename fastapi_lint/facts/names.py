@@ -126,30 +126,36 @@ class NameResolver:
         return resolver
 
     def _collect(self) -> None:
-        for node in self._walk.scope_of:
-            if isinstance(node, ast.comprehension):
-                owner = self._walk.parents.get(node)
-                for target in ast.walk(node.target):
-                    if isinstance(target, ast.Name) and owner is not None:
-                        self._comprehension_targets.add(target)
-                        self._comprehension_names.setdefault(owner, set()).add(target.id)
-                        self._any_comprehension_name.add(target.id)
-        for node, scope in self._walk.scope_of.items():
-            if node in self._comprehension_targets:
-                continue
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                if scope is self._tree:
-                    self.import_nodes.append(node)
-                table = self._imports.setdefault(scope, {})
-                for binding in self._bindings_of(node):
-                    table[binding.local] = binding
-            elif type(node) is ast.Name:  # the commonest node: test it without a generator
-                if type(node.ctx) is not ast.Load:
-                    self._local_bindings.setdefault(scope, set()).add(node.id)
-            elif type(node) in _BINDING_NODES:  # most other nodes bind nothing either
-                owner = self._parameter_owner(node) if isinstance(node, ast.arg) else scope
-                for name in _bound_names(node):
-                    self._local_bindings.setdefault(owner, set()).add(name)
+        walk = self._walk
+        for node in walk.nodes_of(ast.comprehension):
+            owner = walk.parents.get(node)
+            for target in ast.walk(node.target):
+                if isinstance(target, ast.Name) and owner is not None:
+                    self._comprehension_targets.add(target)
+                    self._comprehension_names.setdefault(owner, set()).add(target.id)
+                    self._any_comprehension_name.add(target.id)
+        scope_of = walk.scope_of
+        imports: list[ast.Import | ast.ImportFrom] = [
+            *walk.nodes_of(ast.Import),
+            *walk.nodes_of(ast.ImportFrom),
+        ]
+        imports.sort(key=_position)  # a later import of a name wins
+        for statement in imports:
+            scope = scope_of[statement]
+            if scope is self._tree:
+                self.import_nodes.append(statement)
+            table = self._imports.setdefault(scope, {})
+            for binding in self._bindings_of(statement):
+                table[binding.local] = binding
+        targets = self._comprehension_targets
+        for name in walk.nodes_of(ast.Name):  # the commonest node: no generator, no isinstance
+            if type(name.ctx) is not ast.Load and name not in targets:
+                self._local_bindings.setdefault(scope_of[name], set()).add(name.id)
+        for kind in _BINDING_NODES:  # most other nodes bind nothing
+            for node in walk.nodes_of(kind):
+                owner = self._parameter_owner(node) if isinstance(node, ast.arg) else scope_of[node]
+                for bound in _bound_names(node):
+                    self._local_bindings.setdefault(owner, set()).add(bound)
 
     def _parameter_owner(self, node: ast.arg) -> ScopeNode:
         arguments = self._walk.parents.get(node)
@@ -351,6 +357,10 @@ _BINDING_NODES = frozenset(
         ast.MatchStar,
     }
 )
+
+
+def _position(statement: ast.stmt) -> tuple[int, int]:
+    return statement.lineno, statement.col_offset
 
 
 def _bound_names(node: ast.AST) -> Iterator[str]:
