@@ -25,8 +25,16 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
-PARALLEL_THRESHOLD = 24  # below this, starting processes costs more than it saves
+PARALLEL_THRESHOLD = 24  # items below which starting processes costs more than it saves
 CHUNK_SIZE = 8
+# A check of files starts worker processes only for this many bytes of source at least, not
+# for a number of files (9 files of gradio's, 490 KB, took longer than 35 of prefect's): below
+# it, starting them (fork, the pool's imports, the reports pickled back: ~0.05-0.08 s of CPU)
+# costs more than the work they take over saves (one process checks ~0.7 MB/s).
+PARALLEL_MIN_BYTES = 200_000
+# Files are handed to the workers largest first, in chunks of about this many bytes (at most
+# CHUNK_SIZE files): small enough that no worker is left with much more work than the others.
+CHUNK_BYTES = 100_000
 
 
 @dataclass(frozen=True)
@@ -184,15 +192,42 @@ def check_files(
             report = cached_report(cache, path, display_path(path), module_name_for(path))
             if report is not None:
                 found[position] = report
-    pending = [p for position, p in enumerate(paths) if position not in found]
+    sizes = {position: _size(p) for position, p in enumerate(paths) if position not in found}
+    groups = _chunks_by_size(sizes)
     chunks: list[_Chunk] = [
-        ([str(p) for p in pending[i : i + CHUNK_SIZE]], settings, mode, cache)
-        for i in range(0, len(pending), CHUNK_SIZE)
+        ([str(paths[position]) for position in group], settings, mode, cache) for group in groups
     ]
-    results = parallel_map(_check_chunk, chunks, len(pending), jobs)
-    checked = (report for reports in results for report in reports)
+    results = parallel_map(
+        _check_chunk, chunks, sum(sizes.values()), jobs, minimum=PARALLEL_MIN_BYTES
+    )
+    for group, reports in zip(groups, results, strict=True):
+        found.update(zip(group, reports, strict=True))
     for position in range(len(paths)):
-        yield found[position] if position in found else next(checked)
+        yield found[position]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # reported when the file is read
+        return 0
+
+
+def _chunks_by_size(sizes: dict[int, int]) -> list[list[int]]:
+    """The positions of the files in chunks, largest files first (so that the last chunks a
+    worker takes are small), each of about CHUNK_BYTES or one larger file."""
+    chunks: list[list[int]] = []
+    chunk: list[int] = []
+    size = 0
+    for position in sorted(sizes, key=lambda p: (-sizes[p], p)):
+        if chunk and (size + sizes[position] > CHUNK_BYTES or len(chunk) == CHUNK_SIZE):
+            chunks.append(chunk)
+            chunk, size = [], 0
+        chunk.append(position)
+        size += sizes[position]
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
 def open_cache(settings: Settings) -> ResultCache | None:
@@ -216,12 +251,18 @@ def collect_garbage_rarely() -> None:
 
 
 def parallel_map(
-    function: Callable[[T], R], chunks: Sequence[T], items: int, jobs: int | None = None
+    function: Callable[[T], R],
+    chunks: Sequence[T],
+    items: int,
+    jobs: int | None = None,
+    *,
+    minimum: int = PARALLEL_THRESHOLD,
 ) -> Iterable[R]:
-    """``function`` over ``chunks`` in worker processes (in this one for few ``items``), results
-    in order. ``function`` must be a module-level function; chunks and results are pickled."""
+    """``function`` over ``chunks`` in worker processes (in this one for fewer ``items``, the
+    amount of work in any unit, than ``minimum``), results in order. ``function`` must be a
+    module-level function; chunks and results are pickled."""
     workers = jobs or os.cpu_count() or 1
-    if workers <= 1 or items < PARALLEL_THRESHOLD:
+    if workers <= 1 or len(chunks) <= 1 or items < minimum:
         yield from map(function, chunks)
         return
     from concurrent.futures import ProcessPoolExecutor
