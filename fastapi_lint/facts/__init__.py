@@ -320,9 +320,11 @@ class ModuleFacts:
         self,
     ) -> dict[tuple[ast.AST, str], tuple[ast.expr | None, list[tuple[int, ast.expr]]]]:
         """(scope, name) → (its annotation, the values assigned to it with their lines), from
-        ``name: T``, ``name = value`` and ``with value as name``; built in one pass."""
+        ``name: T``, ``name = value`` and ``with value as name``, in source order."""
         table: dict[tuple[ast.AST, str], tuple[ast.expr | None, list[tuple[int, ast.expr]]]] = {}
-        for node, scope in self._walk.scope_of.items():
+        scope_of = self._walk.scope_of
+        for node in self._binding_statements():
+            scope = scope_of[node]
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 annotation = self._unwrap_final(node.annotation)
                 _, values = table.get((scope, node.target.id), (None, []))
@@ -344,6 +346,24 @@ class ModuleFacts:
                     (var.lineno, node.context_expr)
                 )
         return table
+
+    def _binding_statements(self) -> list[ast.AnnAssign | ast.Assign | ast.withitem]:
+        """Annotated assignments and ``with ... as`` items binding a name, and assignments, in
+        source order (what a later one says wins)."""
+        parents = self._walk.parents
+        nodes: list[ast.AnnAssign | ast.Assign | ast.withitem] = [
+            *self.nodes_of(ast.Assign),
+            *(n for n in self.nodes_of(ast.AnnAssign) if isinstance(n.target, ast.Name)),
+            *(n for n in self.nodes_of(ast.withitem) if isinstance(n.optional_vars, ast.Name)),
+        ]
+
+        def position(node: ast.AnnAssign | ast.Assign | ast.withitem) -> tuple[int, int]:
+            # a `with` item has no position: its statement's, and the items keep their order
+            statement = parents[node] if isinstance(node, ast.withitem) else node
+            return statement.lineno, statement.col_offset  # type: ignore[attr-defined]
+
+        nodes.sort(key=position)
+        return nodes
 
     def _unwrap_final(self, annotation: ast.expr) -> ast.expr | None:
         """``Final[T]`` → ``T``; bare ``Final`` → None; any other annotation as it is."""
