@@ -41,6 +41,7 @@ There is no fix: what the client should be told instead is for the author to wri
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -67,6 +68,9 @@ RESPONSE_CLASSES = frozenset(
         "HTMLResponse",
     }
 )
+SINK_CALLEE_NAMES = frozenset(
+    {*(name.rpartition(".")[2] for name in HTTP_EXCEPTIONS), *RESPONSE_CLASSES}
+)
 TRACEBACK_TEXT = frozenset(
     {"traceback.format_exc", "traceback.format_exception", "traceback.format_tb"}
 )
@@ -89,8 +93,9 @@ class Sink:
 @rule(code=CODE, name="exception-detail-leak", default=True, fix="none")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
     reported: set[ast.AST] = set()
+    sink_lines = _possible_sink_lines(facts)
     for handler in facts.nodes_of(ast.ExceptHandler):
-        if _catches_http_exception(facts, handler):
+        if not _spans_any(handler, sink_lines) or _catches_http_exception(facts, handler):
             continue
         assigned = _tainted_assignments(facts, handler)
         for sink in _sinks(facts, handler):
@@ -103,6 +108,21 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
                     CODE,
                     f"`{source}` sends the caught exception's text to the client in {sink.where}",
                 )
+
+
+def _possible_sink_lines(facts: ModuleFacts) -> list[int]:
+    """The sorted lines of every node that may be a sink: the calls named like an
+    ``HTTPException`` or a response class, the returns of a dict. A handler spanning none of
+    them has no sink, and is not looked into."""
+    lines = [call.lineno for call in facts.calls_named(*SINK_CALLEE_NAMES)]
+    lines += [r.lineno for r in facts.nodes_of(ast.Return) if isinstance(r.value, ast.Dict)]
+    return sorted(lines)
+
+
+def _spans_any(handler: ast.ExceptHandler, lines: list[int]) -> bool:
+    first = bisect.bisect_left(lines, handler.lineno)
+    end = handler.end_lineno or handler.lineno
+    return first < len(lines) and lines[first] <= end
 
 
 def _catches_http_exception(facts: ModuleFacts, handler: ast.ExceptHandler) -> bool:
