@@ -82,14 +82,18 @@ MUTATING_METHODS = {
 
 @rule(code="FAS407", name="global-state-mutation", default=True, fix="none")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
-    containers = _module_containers(facts)
     handlers = dict.fromkeys([*facts.path_operations, *facts.dependency_functions])
+    if not handlers:
+        return
+    containers = _module_containers(facts)
     for func in handlers:
         if func not in facts.focused_functions:
             continue  # reported inside the function
-        rebound = _rebound_names(func)
+        rebound: set[str] | None = None  # asked only for a `global` statement
         for node in func.own_nodes:
             if isinstance(node, ast.Global):
+                if rebound is None:
+                    rebound = _rebound_names(func)
                 # `global x` that is only read changes nothing
                 names = [n for n in node.names if n in rebound]
                 if names:
@@ -101,7 +105,7 @@ def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
                         "state is shared by every request and differs between workers",
                     )
                 continue
-            found = _mutated_container(node)
+            found = _mutated_container(node) if containers else None
             if found is None:
                 continue
             name, how = found
