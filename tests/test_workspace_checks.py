@@ -176,6 +176,10 @@ def test_a_line_typed_in_a_body_is_summarised_from_the_last_summary(blog: Path) 
     assert plain(thorough.findings, blog) == whole_run(blog, {users: typed})
     (finding,) = thorough.findings[users]
     assert finding.fix is not None and "to_thread" in finding.fix.title
+    # the action is made from the kept syntax tree, not a parse: the same as from a parse
+    fresh = WorkspaceIndex(blog, settings_for(blog))
+    check(fresh, {}, thorough=True, disk=True)
+    assert check(fresh, {users: typed}, thorough=True).findings[users] == [finding]
 
     blocking = typed.replace("    return profile_name(user_id)\n", "    return user_id\n")
     quick = check(index, {users: blocking}, thorough=False)

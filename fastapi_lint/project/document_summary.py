@@ -129,6 +129,17 @@ class DocumentSummaries:
         state = self._states.get(path)
         return state.summary.digest if state is not None else None
 
+    def current_tree(self, path: str, text: str) -> ast.Module | None:
+        """The syntax tree of ``text`` (the document's last summarised text) made from the
+        kept nodes, without parsing it again: the statements that moved since the last whole
+        parse get their positions; None when the document's state is not that of ``text``."""
+        state = self._states.get(path)
+        if state is None or state.text != text:
+            return None
+        for unit in state.units:
+            _settle(unit)
+        return ast.Module(body=[u.node for u in state.units], type_ignores=[])
+
     def forget(self, path: str) -> None:
         self._states.pop(path, None)
 
@@ -191,6 +202,30 @@ def _units(statements: list[ast.stmt]) -> list[_Unit]:
             unit.skipped = True
         units.append(unit)
     return units
+
+
+def _settle(unit: _Unit) -> None:
+    """Give a unit's nodes the positions of the current text (its stub too)."""
+    node = unit.node
+    if unit.members is None:
+        if unit.offset:
+            ast.increment_lineno(node, unit.offset)
+            if isinstance(node, _DEFS):
+                unit.stub = _function_stub(node)
+        unit.offset = 0
+        return
+    assert isinstance(node, ast.ClassDef)
+    if unit.offset:
+        for part in _header_nodes(node):
+            ast.increment_lineno(part, unit.offset)
+        node.lineno += unit.offset
+    for member in unit.members:
+        _settle(member)
+    node.body = [m.node for m in unit.members]
+    node.end_lineno, node.end_col_offset = node.body[-1].end_lineno, node.body[-1].end_col_offset
+    if unit.offset:
+        unit.stub = _class_stub(node, [])
+    unit.offset = 0
 
 
 def _all_units(units: list[_Unit]) -> list[_Unit]:

@@ -61,6 +61,8 @@ class ServerIndex(ProjectIndex):
     # False during a quick check: an open document summarised from its last summary (no
     # whole parse at hand) gets its editor actions from the thorough check after the pause
     parse_for_actions: bool = True
+    # the open documents' kept syntax trees: their facts without parsing them again
+    documents: DocumentSummaries | None = None
 
     def keep_facts(self, summary: ModuleSummary, facts: ModuleFacts | None) -> None:
         """The facts of an open document's text, made while summarising it."""
@@ -80,8 +82,17 @@ class ServerIndex(ProjectIndex):
             if not self.parse_for_actions:
                 return None
             self._drop_facts(summary.path)
-            self._open_facts[key] = facts_for(summary, text)
+            self._open_facts[key] = self._kept_facts(summary, text) or facts_for(summary, text)
         return self._open_facts[key]
+
+    def _kept_facts(self, summary: ModuleSummary, text: str) -> ModuleFacts | None:
+        """The facts of an open document from its kept tree (what ``facts_for`` makes from
+        a parse); None when no tree of this text is kept."""
+        tree = self.documents.current_tree(summary.path, text) if self.documents else None
+        if tree is None or content_digest(text) != summary.digest:
+            return None
+        path = Path(summary.path)
+        return ModuleFacts(tree, SourceText(text), summary.path, module_name_for(path))
 
 
 @dataclass
@@ -271,7 +282,7 @@ class WorkspaceIndex:
             for path, text in open_texts.items()
             if path in files and (s := summary_of_text(files[path], text, scope)) is not None
         )
-        self.index = ServerIndex.from_summaries(summaries)
+        self.index = ServerIndex({s.path: s for s in summaries}, documents=self._documents)
         self._importers = None
         self._files_changed = True
         return {s.path for s in summaries}
