@@ -347,7 +347,7 @@ class IncrementalChecker:
         """Check ``text``, the next version of the module (``change``: how it differs from
         an earlier one, if known). Raises ``ParseError`` like ``check_text`` when it does
         not parse (the last good version is kept)."""
-        with _collection_paused():
+        with collection_paused():
             return self._check(text, change)
 
     def _check(self, text: str, change: LineChange | None) -> CheckResult:
@@ -560,7 +560,7 @@ class IncrementalChecker:
 
 
 @contextlib.contextmanager
-def _collection_paused() -> Iterator[None]:
+def collection_paused() -> Iterator[None]:
     """No cyclic garbage collection while a check runs: it makes tens of thousands of
     objects (walks, tables, stubs) that reference counting frees when it ends, and
     collections in the middle walk them again and again (a tenth of an edit's time)."""
@@ -1551,4 +1551,4 @@ def _sorted_unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return unique
 
 
-__all__ = ["MODULE_RULES", "IncrementalChecker", "LineChange", "ParseError"]
+__all__ = ["MODULE_RULES", "IncrementalChecker", "LineChange", "ParseError", "collection_paused"]

@@ -16,7 +16,7 @@ from lsprotocol import types
 
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import ParseError, RuleFailure, fix_text
-from fastapi_lint.incremental import IncrementalChecker, LineChange
+from fastapi_lint.incremental import IncrementalChecker, LineChange, collection_paused
 from fastapi_lint.source import SourceText
 from fastapi_lsp.convert import SourceLookup, moved_lsp_diagnostic, to_lsp_diagnostic
 from fastapi_lsp.settings import DocumentSettings
@@ -89,7 +89,9 @@ def analyse(
     analysis = Analysis(uri, version, SourceText(text), settings)
     if settings.excluded or not settings.rules:
         return analysis
-    with _checker_lock(uri):
+    # no collection until what the check keeps is frozen (below): a collection right after
+    # the check would walk it first
+    with _checker_lock(uri), collection_paused():
         checker = _checker(uri, path, settings)
         try:
             result = checker.check(text, change)
