@@ -198,7 +198,7 @@ def time_server_checks(root: Path, picks: list[tuple[str, str]]) -> dict[str, An
     """The language server's checks: the first (index built in worker processes, every
     project rule), then for each file, opened in the editor: an edit within a line (the
     quick check after the debounce: that module again; a comment added at the end of the
-    first line of a function body near the middle of the module), then a line typed below
+    first line of a function body near the middle of the module), then a line typed above
     it (positions below it move: the quick check, then the thorough one after a pause,
     which also looks at the modules importing it), and the same change with every project
     rule run again instead. Each edit follows the last version, as typing does (an open
@@ -237,10 +237,10 @@ def time_server_checks(root: Path, picks: list[tuple[str, str]]) -> dict[str, An
         for n in range(5):
             check(text, thorough=True)  # each round from the file as it is
             # typing goes on from the last version: a comment at the end of a line of the
-            # body, then a line typed below it
+            # body, then a line typed above it
             edited = [*lines[:at], lines[at].rstrip("\n") + f"  # {n}\n", *lines[at + 1 :]]
             in_line.append(check("".join(edited), thorough=False))
-            typed = "".join([*edited[: at + 1], f"{indent}edit_{n} = {n}\n", *edited[at + 1 :]])
+            typed = "".join([*edited[:at], f"{indent}edit_{n} = {n}\n", *edited[at:]])
             new_line.append(check(typed, thorough=False))
             thorough.append(check(typed, thorough=True))
             # what the same change costs with every project rule run again on the index
