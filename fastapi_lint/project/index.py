@@ -646,7 +646,8 @@ def _same_names(old: ModuleSummary, new: ModuleSummary) -> bool:
     )
 
 
-def _import_prefixes(summary: ModuleSummary) -> set[str]:
+def import_prefixes(summary: ModuleSummary) -> set[str]:
+    """Every dotted prefix of the module's import targets (``a``, ``a.b`` for ``a.b``)."""
     found: set[str] = set()
     for target in (*summary.imports.values(), *summary.star_imports):
         parts = target.split(".")
@@ -655,12 +656,12 @@ def _import_prefixes(summary: ModuleSummary) -> set[str]:
 
 
 def _list_imports(table: dict[str, set[str]], summary: ModuleSummary) -> None:
-    for prefix in _import_prefixes(summary):
+    for prefix in import_prefixes(summary):
         table.setdefault(prefix, set()).add(summary.path)
 
 
 def _unlist_imports(table: dict[str, set[str]], summary: ModuleSummary) -> None:
-    for prefix in _import_prefixes(summary):
+    for prefix in import_prefixes(summary):
         paths = table.get(prefix)
         if paths is not None:
             paths.discard(summary.path)

@@ -39,7 +39,7 @@ from fastapi_lint.files import module_name_for
 from fastapi_lint.project.build import ProjectScope, project_files, scope_for, summarise_file
 from fastapi_lint.project.checking import IncrementalProjectRules
 from fastapi_lint.project.document_summary import DocumentSummaries, Summarised
-from fastapi_lint.project.index import ProjectIndex
+from fastapi_lint.project.index import ProjectIndex, import_prefixes
 from fastapi_lint.project.sources import facts_for
 from fastapi_lint.project.summary import ModuleSummary, content_digest, without_positions
 from fastapi_lint.rules import Rule
@@ -372,20 +372,12 @@ class _ImportTable:
         for summary in summaries:
             self.add(summary)
 
-    @staticmethod
-    def _targets(summary: ModuleSummary) -> set[str]:
-        found: set[str] = set()
-        for target in (*summary.imports.values(), *summary.star_imports):
-            parts = target.split(".")
-            found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-        return found
-
     def add(self, summary: ModuleSummary) -> None:
-        for target in self._targets(summary):
+        for target in import_prefixes(summary):
             self._importers.setdefault(target, set()).add(summary.module)
 
     def remove(self, summary: ModuleSummary) -> None:
-        for target in self._targets(summary):
+        for target in import_prefixes(summary):
             self._importers.get(target, set()).discard(summary.module)
 
     def closure(self, modules: Iterable[str]) -> set[str]:
