@@ -918,29 +918,56 @@ _SHARED = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
 
 def _shift(node: ast.AST, lines: int) -> None:
-    """``ast.increment_lineno``, without visiting the shared singletons and with less
-    overhead per node (statements after an edit move on every edit)."""
+    """``ast.increment_lineno``, without visiting the shared singletons or the fields that
+    hold no node, and with less overhead per node (statements after an edit move on every
+    edit)."""
     if not lines:
         return
     stack = [node]
+    push, extend, fields_of = stack.append, stack.extend, _CHILD_FIELDS
     while stack:
         current = stack.pop()
+        kind = type(current)
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = _child_fields(kind)
         line = getattr(current, "lineno", None)
         if line is not None:
-            setattr(current, "lineno", line + lines)  # noqa: B010
+            current.lineno = line + lines  # type: ignore[attr-defined]
             end = getattr(current, "end_lineno", None)
             if end is not None:
-                setattr(current, "end_lineno", end + lines)  # noqa: B010
-        for name in current._fields:
+                current.end_lineno = end + lines  # type: ignore[attr-defined]
+        for name in fields:
             value = getattr(current, name, None)
-            if isinstance(value, list):
-                stack.extend(
+            if type(value) is list:
+                extend(
                     item
                     for item in value
                     if isinstance(item, ast.AST) and not isinstance(item, _SHARED)
                 )
             elif isinstance(value, ast.AST) and not isinstance(value, _SHARED):
-                stack.append(value)
+                push(value)
+
+
+# Fields that never hold a node: names, flags and the shared singletons (``ctx``, ``op``).
+_SCALAR_FIELDS = frozenset(
+    {
+        "ctx", "op", "ops", "id", "attr", "arg", "kind", "type_comment", "asname", "module",
+        "level", "conversion", "is_async", "simple",
+    }
+)  # fmt: skip
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node class that may hold nodes (``name`` is a string in definitions,
+    handlers, aliases and patterns; ``Constant.value`` is the constant itself)."""
+    skipped = set(_SCALAR_FIELDS)
+    if kind in (*_DEFINITIONS, ast.ExceptHandler, ast.alias, ast.MatchAs, ast.MatchStar):
+        skipped.add("name")
+    if kind is ast.Constant:
+        skipped.add("value")
+    return tuple(name for name in kind._fields if name not in skipped)
 
 
 def _replace_member(
