@@ -88,7 +88,8 @@ async def resolved_routes(ls: FastAPILintServer) -> list[RouteItem]:
     """Every route of the workspace with a known full path, the index refreshed first."""
     found: list[RouteItem] = []
     for workspace in workspace_indexes(ls):
-        await refreshed(ls, workspace)
+        # a route list is asked for now and then, and must show what is on disk now
+        await refreshed(ls, workspace, max_age=None)
         found.extend(route_items(ls, workspace.index.routes))
     return found
 
@@ -101,12 +102,15 @@ async def resolved_routes(ls: FastAPILintServer) -> list[RouteItem]:
 REFRESH_EVERY = 1.0  # seconds
 
 
-async def refreshed(ls: FastAPILintServer, workspace: WorkspaceIndex) -> None:
+async def refreshed(
+    ls: FastAPILintServer, workspace: WorkspaceIndex, max_age: float | None = REFRESH_EVERY
+) -> None:
     """The workspace's index brought up to date with the open documents (and the disk,
     unless the client watches the files for the server: their changes are looked at as they
-    come), unless a refresh already did for these versions."""
+    come), unless a refresh (a project check's too) already did for these versions, looking
+    at the disk less than ``max_age`` seconds ago (None: look again)."""
     disk = not watch_support(ls)
-    await asyncio.to_thread(workspace.refresh, open_texts(ls), disk=disk, max_age=REFRESH_EVERY)
+    await asyncio.to_thread(workspace.refresh, open_texts(ls), disk=disk, max_age=max_age)
 
 
 def workspace_indexes(ls: FastAPILintServer) -> list[WorkspaceIndex]:
