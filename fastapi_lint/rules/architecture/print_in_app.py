@@ -74,7 +74,10 @@ TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$")
 def check(facts: ModuleFacts, options: Options) -> Iterator[Diagnostic]:
     if _is_test_module(facts):
         return
+    printing = {facts.function_of(call) for call in facts.calls_to("builtins.print")}
     for func in facts.functions:
+        if func not in printing:
+            continue  # no role to look for: most modules print nowhere
         role = _role(facts, func)
         if role is None:
             continue
