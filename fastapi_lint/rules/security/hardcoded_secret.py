@@ -189,6 +189,8 @@ def _with_plurals(words: Iterable[str]) -> set[str]:
 
 def _module_constants(facts: ModuleFacts, fragments: list[tuple[str, ...]]) -> Iterator[Finding]:
     for node in facts.module_nodes:
+        if type(node) is not ast.Assign and type(node) is not ast.AnnAssign:
+            continue  # most module nodes: no generator made for them
         for name, value in _assigned_literals(node):
             fragment = _secret_fragment(name, fragments)
             if fragment is not None and _secret_literal(value, name, fragment):
