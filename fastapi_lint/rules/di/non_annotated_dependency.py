@@ -109,22 +109,26 @@ def _injected_functions(facts: ModuleFacts) -> list[FunctionInfo]:
     ``__init__`` of classes used as dependencies."""
     found: dict[FunctionInfo, None] = dict.fromkeys(facts.path_operations)
     found.update(dict.fromkeys(facts.dependency_functions))
+    # module-level classes by name (the last of a name, as Python binds it)
+    classes = {n.name: n for n in facts.tree.body if isinstance(n, ast.ClassDef)}
     for use in facts.dependency_uses:
-        init = _class_dependency_init(facts, use.callable_expr)
+        init = _class_dependency_init(facts, use.callable_expr, classes)
         if init is not None:
             found[init] = None
     return list(found)
 
 
-def _class_dependency_init(facts: ModuleFacts, expr: ast.expr | None) -> FunctionInfo | None:
+def _class_dependency_init(
+    facts: ModuleFacts, expr: ast.expr | None, classes: dict[str, ast.ClassDef]
+) -> FunctionInfo | None:
     if not isinstance(expr, ast.Name) or not facts.is_local_name(expr.id, expr):
         return None
-    classes = [n for n in facts.tree.body if isinstance(n, ast.ClassDef) and n.name == expr.id]
-    if not classes:
+    cls = classes.get(expr.id)
+    if cls is None:
         return None
     inits = [
         n
-        for n in classes[-1].body
+        for n in cls.body
         if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == "__init__"
     ]
     return facts.function_info(inits[-1]) if inits else None
